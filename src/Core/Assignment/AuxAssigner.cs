@@ -70,8 +70,9 @@ public sealed class AuxAssigner
             int m = input.Classes[n].Length;
             numGt += m;
             if (m == 0) continue;   // the reference fails here (max over an empty dim); all background
-            // sorted (q desc, shift asc) pairs of each (GT, level) and the top-k values in the reference's order
+            // the k + 1 best pairs (q desc, shift asc) of each (GT, level) and the top-k values in the reference's order
             var sorted = new int[m, L][];
+            var groups = new (int Start, int End)[m, L];
             var topValues = new double[m * kSum];
             for (int i = 0; i < m; i++)
             {
@@ -79,8 +80,8 @@ public sealed class AuxAssigner
                 for (int l = 0; l < L; l++, group++)
                 {
                     var (s, e) = pairs.Group(group);
-                    var idx = Enumerable.Range(s, e - s).ToArray();
-                    Array.Sort(idx, (a, b) => q[a] != q[b] ? q[b].CompareTo(q[a]) : pairs.Shift[a].CompareTo(pairs.Shift[b]));
+                    groups[i, l] = (s, e);
+                    var idx = TopEntries(q, s, e, kPerLevel[l] + 1);
                     sorted[i, l] = idx;
                     for (int t = 0; t < kPerLevel[l]; t++) topValues[i * kSum + col + t] = t < idx.Length ? q[idx[t]] : 0.0;
                     col += kPerLevel[l];
@@ -113,7 +114,7 @@ public sealed class AuxAssigner
                     {
                         // every shift of the level is a candidate; the ones not listed have q = 0
                         var listed = new HashSet<int>();
-                        foreach (var t in idx) { Claim(pairs.Shift[t], q[t]); listed.Add(pairs.Shift[t]); }
+                        for (int t = groups[i, l].Start; t < groups[i, l].End; t++) { Claim(pairs.Shift[t], q[t]); listed.Add(pairs.Shift[t]); }
                         for (int r = start; r < start + nl; r++) if (!listed.Contains(r)) Claim(r, 0.0);
                         continue;
                     }
@@ -138,6 +139,26 @@ public sealed class AuxAssigner
         }
         var classT = tensor(classes, new long[] { N, R }, dtype: ScalarType.Int64, device: clsLogits.device);
         return new AuxTargets(classT, numFg, numGt);
+    }
+
+    /// <summary>
+    /// Indices (into the pair lists) of the best <paramref name="count"/> pairs in [start, end) by q
+    /// descending; pairs are listed in increasing shift order, so equal q keep the lower shift first.
+    /// </summary>
+    private static int[] TopEntries(double[] q, int start, int end, int count)
+    {
+        int n = Math.Min(count, end - start);
+        var top = new int[n];
+        int filled = 0;
+        for (int t = start; t < end; t++)
+        {
+            double v = q[t];
+            if (filled == n && !(v > q[top[n - 1]])) continue;
+            int pos = filled < n ? filled++ : n - 1;
+            while (pos > 0 && v > q[top[pos - 1]]) { top[pos] = top[pos - 1]; pos--; }
+            top[pos] = t;
+        }
+        return top;
     }
 
     /// <summary>Threshold per GT: mean + unbiased std of its (M, Σk) candidate qualities, in the head dtype (l.399-401).</summary>
