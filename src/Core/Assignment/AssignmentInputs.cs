@@ -24,8 +24,8 @@ internal sealed class AssignmentInputs
             throw new ArgumentException($"shifts must be (R, 2) = ({R}, 2), got ({string.Join(", ", shifts.shape)})");
         if (targets.Count != N) throw new ArgumentException($"{targets.Count} targets for a batch of {N} images");
         using var scope = NewDisposeScope();
-        Grid = new ShiftGrid(shifts.detach().to(ScalarType.Float32).cpu().data<float>().ToArray(), levelSizes);
-        var all = deltas.detach().to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
+        Grid = new ShiftGrid(HostCopy.Floats(shifts), levelSizes);
+        var all = HostCopy.Doubles(deltas);
         Deltas = new double[N][];
         for (int n = 0; n < N; n++)
         {
@@ -39,8 +39,8 @@ internal sealed class AssignmentInputs
         for (int n = 0; n < N; n++)
         {
             var t = targets[n];
-            Boxes[n] = t.Boxes.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
-            Classes[n] = t.Classes.to(ScalarType.Int64).cpu().data<long>().ToArray();
+            Boxes[n] = HostCopy.Floats(t.Boxes);
+            Classes[n] = HostCopy.Longs(t.Classes);
             for (int i = 0; i < Classes[n].Length; i++)
                 if (Classes[n][i] < 0 || Classes[n][i] >= K)
                     throw new ArgumentException($"image {n}, GT {i}: class {Classes[n][i]} is outside 0..{K - 1}");

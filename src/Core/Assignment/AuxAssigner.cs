@@ -167,7 +167,7 @@ public sealed class AuxAssigner
         using var scope = NewDisposeScope();
         var v = tensor(values, new long[] { m, kSum }, dtype: ScalarType.Float64).to(dtype);
         var thr = v.mean(new long[] { 1 }, keepdim: true) + v.std(1, unbiased: true, keepdim: true);
-        return thr.to(ScalarType.Float64).data<double>().ToArray();
+        return HostCopy.Doubles(thr);
     }
 
     /// <summary>Top-k of one GT's dense quality row over one level, by torch.topk like the reference (l.386-393).</summary>
@@ -182,7 +182,7 @@ public sealed class AuxAssigner
         using (var row = tensor(q, dtype: ScalarType.Float64).to(clsLogits.dtype))
         {
             var (_, indices) = row.topk(k, dim: 0);
-            using (indices) top = indices.data<long>().ToArray();
+            using (indices) top = HostCopy.Longs(indices);
         }
         return top.Select(t => (one.Shift[(int)t], q[t])).ToList();
     }

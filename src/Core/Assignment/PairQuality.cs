@@ -39,7 +39,7 @@ internal static class PairQuality
         var iouT = tensor(io, device: clsFlat.device);
         // torch pow semantics (0^0 = 1): α = 0 gives p, α = 1 gives IoU.
         var q = p.pow(1 - alpha) * iouT.pow(alpha);
-        var values = q.to(ScalarType.Float64).cpu().data<double>().ToArray();
+        var values = HostCopy.Doubles(q);
         if (values.Length != count) Array.Resize(ref values, count);
         return values;
     }
