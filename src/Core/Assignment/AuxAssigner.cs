@@ -57,8 +57,9 @@ public sealed class AuxAssigner
                 for (int l = 0; l < L; l++)
                     pairs.AddLevel(n, i, l, dense: Alpha == 0);
 
-        using var flat = clsLogits.detach().reshape(-1);
-        var q = PairQuality.Compute(flat, null, pairs.ClsIndex(K, R), Array.Empty<long>(), pairs.Iou.ToArray(), pairs.Count, Alpha);
+        double[] q;
+        using (NewDisposeScope())
+            q = PairQuality.Compute(clsLogits.detach().reshape(-1), null, pairs.ClsIndex(K, R), Array.Empty<long>(), pairs.Iou.ToArray(), pairs.Count, Alpha);
 
         var classes = new long[(long)N * R];
         Array.Fill(classes, K);
@@ -176,13 +177,12 @@ public sealed class AuxAssigner
         var one = new AuxPairs(input, _weights);
         one.AddLevel(n, i, l, dense: true);
         double[] q;
-        using (var flat = clsLogits.detach().reshape(-1))
-            q = PairQuality.Compute(flat, null, one.ClsIndex(input.K, input.R), Array.Empty<long>(), one.Iou.ToArray(), one.Count, Alpha);
         long[] top;
-        using (var row = tensor(q, dtype: ScalarType.Float64).to(clsLogits.dtype))
+        using (NewDisposeScope())
         {
-            var (_, indices) = row.topk(k, dim: 0);
-            using (indices) top = HostCopy.Longs(indices);
+            q = PairQuality.Compute(clsLogits.detach().reshape(-1), null, one.ClsIndex(input.K, input.R), Array.Empty<long>(), one.Iou.ToArray(), one.Count, Alpha);
+            var (_, indices) = tensor(q, dtype: ScalarType.Float64).to(clsLogits.dtype).topk(k, dim: 0);
+            top = HostCopy.Longs(indices);
         }
         return top.Select(t => (one.Shift[(int)t], q[t])).ToList();
     }

@@ -9,21 +9,21 @@ internal static class HostCopy
     public static float[] Floats(Tensor t)
     {
         if (t.numel() == 0) return Array.Empty<float>();
-        using var c = t.detach().to(ScalarType.Float32).cpu().contiguous();
-        return c.data<float>().ToArray();
+        using var scope = NewDisposeScope();
+        return t.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
     }
 
     public static double[] Doubles(Tensor t)
     {
         if (t.numel() == 0) return Array.Empty<double>();
-        using var c = t.detach().to(ScalarType.Float64).cpu().contiguous();
-        return c.data<double>().ToArray();
+        using var scope = NewDisposeScope();
+        return t.detach().to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
     }
 
     public static long[] Longs(Tensor t)
     {
         if (t.numel() == 0) return Array.Empty<long>();
-        using var c = t.detach().to(ScalarType.Int64).cpu().contiguous();
-        return c.data<long>().ToArray();
+        using var scope = NewDisposeScope();
+        return t.detach().to(ScalarType.Int64).cpu().contiguous().data<long>().ToArray();
     }
 }

@@ -116,9 +116,8 @@ public sealed class PotoAssigner
             filIdx[t] = nr;
         }
         double[] q;
-        using (var flat = clsLogits.detach().reshape(-1))
-        using (var fflat = filterLogits?.detach().reshape(-1))
-            q = PairQuality.Compute(flat, fflat, clsIdx, filIdx, pairIou.ToArray(), count, Alpha);
+        using (NewDisposeScope())
+            q = PairQuality.Compute(clsLogits.detach().reshape(-1), filterLogits?.detach().reshape(-1), clsIdx, filIdx, pairIou.ToArray(), count, Alpha);
 
         // 3. One-to-one matching per image (maximise q; non-candidates −1), then targets.
         var classes = new long[(long)N * R];

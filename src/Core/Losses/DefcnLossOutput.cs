@@ -25,10 +25,12 @@ public sealed class DefcnLossOutput : IDisposable
     /// <summary>The total loss: the plain sum of <see cref="Losses"/> (what the trainer backpropagates).</summary>
     public Tensor Total()
     {
+        if (Losses.Count == 0) throw new InvalidOperationException("no loss terms");
+        using var scope = NewDisposeScope();
         Tensor? total = null;
         foreach (var kv in Losses.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             total = total is null ? kv.Value.alias() : total + kv.Value;
-        return total ?? throw new InvalidOperationException("no loss terms");
+        return total!.MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

@@ -87,3 +87,48 @@ public class DefcnCriterionTests
         Assert.Contains("expected 2 levels", e.Message);
     }
 }
+
+public class DefcnCriterionLeakTests
+{
+    [Fact]
+    public void LiveTensorCountStaysFlatOverRepeatedSteps()
+    {
+        using var p = new RandomDetectionProblem(26, new[] { 8, 16 }, new[] { (6, 7), (3, 4) }, 3, new[] { 4, 3 });
+        var criterion = new DefcnCriterion(p.K, p.Strides);
+        long Step()
+        {
+            // no outer dispose scope: everything but the returned losses must be released inside
+            using (var output = criterion.Compute(p.Logits, p.BboxReg, p.Filter, p.Shifts, p.Targets))
+            using (var total = output.Total())
+                total.item<float>();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            return DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        }
+        Step();
+        long after1 = Step();
+        Step(); Step();
+        Assert.Equal(after1, Step());
+    }
+
+    [Fact]
+    public void AssignersReleaseEverythingButTheirTargets()
+    {
+        using var p = new RandomDetectionProblem(27, new[] { 8, 16 }, new[] { (6, 7), (3, 4) }, 3, new[] { 4, 3 });
+        using var cls = p.Cls; using var reg = p.Reg; using var fil = p.Fil; using var shifts = p.AllShifts;
+        var poto = new Research.Core.Assignment.PotoAssigner(p.Strides, p.K);
+        var aux = new Research.Core.Assignment.AuxAssigner(p.K);
+        long Step()
+        {
+            using (var t = poto.Assign(cls, reg, fil, shifts, p.LevelSizes, p.Targets)) { }
+            using (var a = aux.Assign(cls, reg, shifts, p.LevelSizes, p.Targets)) { }
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            return DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        }
+        Step();
+        long after1 = Step();
+        Step();
+        Assert.Equal(after1, Step());
+    }
+}
