@@ -119,7 +119,7 @@ public sealed class DefcnCriterion
             losses["loss_cls_aux"] = (lossAux / Math.Max(1.0, aux.NumForeground)).MoveToOuterDisposeScope();
             diag["num_fg_per_gt_aux"] = aux.NumGt > 0 ? (double)aux.NumForeground / aux.NumGt : 0.0;
         }
-        return new DefcnLossOutput(losses, diag);
+        return new DefcnLossOutput(losses, diag, poto.Matches);
     }
 
     /// <summary>(P) labels in −1..K → (P, K) one-hot targets (zeros for background K and ignore −1).</summary>

@@ -1,3 +1,4 @@
+using Research.Core.Assignment;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,11 +11,15 @@ namespace Research.Core.Losses;
 /// </summary>
 public sealed class DefcnLossOutput : IDisposable
 {
-    internal DefcnLossOutput(Dictionary<string, Tensor> losses, Dictionary<string, double> diagnostics)
+    internal DefcnLossOutput(Dictionary<string, Tensor> losses, Dictionary<string, double> diagnostics, IReadOnlyList<AssignmentResult> potoMatches)
     {
         Losses = losses;
         Diagnostics = diagnostics;
+        PotoMatches = potoMatches;
     }
+
+    /// <summary>Per image: the POTO pairs (GT index, shift index r in 0..R−1), sorted by GT (for visualisation).</summary>
+    public IReadOnlyList<AssignmentResult> PotoMatches { get; }
 
     /// <summary>Scalar loss tensors by name; they carry gradients to the head outputs.</summary>
     public IReadOnlyDictionary<string, Tensor> Losses { get; }

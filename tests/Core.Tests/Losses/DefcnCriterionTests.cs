@@ -50,6 +50,7 @@ public class DefcnCriterionTests
         var manual = FocalLoss.OnLogits(p.Cls.reshape(-1, p.K), target).item<float>() / 3;
         Assert.Equal(manual, one, 5);
         Assert.Equal(1.0, output.Diagnostics["num_fg_per_gt"]);
+        Assert.Equal(poto.Matches[0].Columns, output.PotoMatches[0].Columns);
         Assert.False(output.Diagnostics.ContainsKey("num_fg_per_gt_aux"));
         Assert.Equal(output.Losses.Values.Sum(x => x.item<float>()), output.Total().item<float>(), 5);
     }
