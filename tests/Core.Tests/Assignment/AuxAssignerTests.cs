@@ -92,3 +92,24 @@ public class AuxAssignerTests
         Assert.True(dense.Count(c => c != p.K) > 0, "the tie path must produce foreground here");
     }
 }
+
+public class AssignmentAtScaleTests
+{
+    [Fact]
+    public void FiveLevelsFortyGtsEqualTheDenseFormulation()
+    {
+        // 256×320 input: P3..P7 = 32×40, 16×20, 8×10, 4×5, 2×3 (R = 1710); P7 has fewer than 9 shifts.
+        using var p = new RandomDetectionProblem(31, new[] { 8, 16, 32, 64, 128 }, new[] { (32, 40), (16, 20), (8, 10), (4, 5), (2, 3) }, 6, new[] { 40, 17 });
+        using var scope = NewDisposeScope();
+        var cls = p.Cls; var reg = p.Reg; var fil = p.Fil;
+        using var poto = new PotoAssigner(p.Strides, p.K).Assign(cls, reg, fil, p.AllShifts, p.LevelSizes, p.Targets);
+        using var aux = new AuxAssigner(p.K).Assign(cls, reg, p.AllShifts, p.LevelSizes, p.Targets);
+        for (int n = 0; n < 2; n++)
+        {
+            var dense = DenseReferenceAssignment.Poto(cls, reg, fil, p.Shifts, p.Strides, p.Targets[n].Boxes, p.Targets[n].Classes, n, 0.8, 1.5);
+            Assert.Equal(dense.Columns, poto.Matches[n].Columns);
+            var denseAux = DenseReferenceAssignment.Aux(cls, reg, p.Shifts, p.Targets[n].Boxes, p.Targets[n].Classes, n, 0.8, 9, p.K);
+            Assert.Equal(denseAux, aux.Classes[n].data<long>().ToArray());
+        }
+    }
+}
