@@ -36,7 +36,7 @@ public static class CocoEvaluator
         var options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
 
         // evaluateImg per (category, image) entry.
-        var codes = new byte[layout.DetSlotCount * a * t];
+        var outcomes = new uint[layout.DetSlotCount * a];
         var positives = new int[layout.EntryCount * a];
         if (layout.EntryCount > 0)
         {
@@ -45,7 +45,7 @@ public static class CocoEvaluator
                 () => new ImageCategoryMatcher.Scratch(),
                 (range, _, scratch) =>
                 {
-                    for (var e = range.Item1; e < range.Item2; e++) ImageCategoryMatcher.Evaluate(layout, e, scratch, codes, positives);
+                    for (var e = range.Item1; e < range.Item2; e++) ImageCategoryMatcher.Evaluate(layout, e, scratch, outcomes, positives);
                     return scratch;
                 },
                 _ => { });
@@ -56,7 +56,7 @@ public static class CocoEvaluator
         var recall = new double[t * k * a * m];
         Array.Fill(precision, -1.0);
         Array.Fill(recall, -1.0);
-        Parallel.For(0, k, options, ki => PrecisionAccumulator.Accumulate(layout, ki, codes, positives, precision, recall));
+        Parallel.For(0, k, options, ki => PrecisionAccumulator.Accumulate(layout, ki, outcomes, positives, precision, recall));
 
         return new CocoEvalResult(groundTruth.CategoryIds, precision, recall, groundTruth.ImageIds.Count,
             layout.DetSlotCount, detectionsLeftOut, annotationsLeftOut);

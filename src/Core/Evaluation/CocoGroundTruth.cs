@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using static Research.Core.Evaluation.CocoJsonReading;
 
@@ -82,12 +83,20 @@ public sealed class CocoGroundTruth
     /// <exception cref="InvalidDataException">Corrupt json or a missing/invalid field.</exception>
     public static CocoGroundTruth Parse(ReadOnlySpan<byte> utf8Json, string source = "ground truth")
     {
-        var bytes = WithoutBom(utf8Json).ToArray();
-        var (images, categories, annotations) = Guard(source, () => ParseParts(bytes, source));
+        List<long> images, categories;
+        List<CocoAnnotation> annotations;
+        try
+        {
+            (images, categories, annotations) = ParseParts(WithoutBom(utf8Json), source);
+        }
+        catch (JsonException e)
+        {
+            throw SyntaxError(source, e);
+        }
         return new CocoGroundTruth(images, categories, annotations, source);
     }
 
-    private static (List<long>, List<long>, List<CocoAnnotation>) ParseParts(byte[] bytes, string source)
+    private static (List<long>, List<long>, List<CocoAnnotation>) ParseParts(ReadOnlySpan<byte> bytes, string source)
     {
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
         Expect(ref reader, JsonTokenType.StartObject, source, new Element("top level", -1), "a COCO instances object {\"images\": ..., \"annotations\": ..., \"categories\": ...}");
@@ -125,6 +134,7 @@ public sealed class CocoGroundTruth
         return ids;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip the slow tier-0 code of tiered JIT
     private static List<CocoAnnotation> ReadAnnotations(ref Utf8JsonReader reader, string source)
     {
         Expect(ref reader, JsonTokenType.StartArray, source, new Element("annotations", -1), "an array");

@@ -34,19 +34,12 @@ internal static class CocoJsonReading
     public static ReadOnlySpan<byte> WithoutBom(ReadOnlySpan<byte> utf8) =>
         utf8.Length >= 3 && utf8[0] == 0xEF && utf8[1] == 0xBB && utf8[2] == 0xBF ? utf8[3..] : utf8;
 
-    /// <summary>Runs a parser, turning syntax errors into one line with file, line and byte position.</summary>
-    public static T Guard<T>(string source, Func<T> parse)
+    /// <summary>Turns a syntax error of the reader into one line with file, line and byte position.</summary>
+    public static InvalidDataException SyntaxError(string source, JsonException e)
     {
-        try
-        {
-            return parse();
-        }
-        catch (JsonException e)
-        {
-            var where = e.LineNumber is { } line ? $" at line {line + 1}, byte {e.BytePositionInLine + 1}" : "";
-            var message = e.Message.Split('\n')[0].Split(" LineNumber:")[0].TrimEnd();
-            throw new InvalidDataException($"{source}: corrupt or truncated JSON{where}: {message}", e);
-        }
+        var where = e.LineNumber is { } line ? $" at line {line + 1}, byte {e.BytePositionInLine + 1}" : "";
+        var message = e.Message.Split('\n')[0].Split(" LineNumber:")[0].TrimEnd();
+        return new InvalidDataException($"{source}: corrupt or truncated JSON{where}: {message}", e);
     }
 
     public static InvalidDataException Error(string source, Element element, string message) =>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Research.Core.Evaluation;
 
 /// <summary>
@@ -27,6 +28,7 @@ internal sealed class EvaluationLayout
     public int DetSlotCount => DetScore.Length;
 
     /// <summary>Groups the inputs. Annotations/detections of unknown category (or GT of unknown image) are left out, as pycocotools does.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip the slow tier-0 code of tiered JIT
     public static EvaluationLayout Build(CocoGroundTruth gt, IReadOnlyList<CocoDetection> detections, string detectionsSource,
         out int annotationsLeftOut, out int detectionsLeftOut)
     {
@@ -69,8 +71,7 @@ internal sealed class EvaluationLayout
             detOrder.Add(n);
         }
         detectionsLeftOut = detections.Count - detOrder.Count;
-        var detSorted = detOrder.ToArray();
-        detSorted.AsSpan().Sort(new KeyThenScoreThenIndex(detKeys, scores));
+        var detSorted = SortByKeyThenScore(detOrder, detKeys, scores);
 
         // Merge the two key-sorted runs into entries.
         var maxDet = CocoEvalParameters.MaxDetections[^1];
@@ -118,8 +119,40 @@ internal sealed class EvaluationLayout
             CategoryCount = k, CategoryEntryStart = categoryEntryStart,
             GtStart = gtStart.ToArray(), GtCount = gtCount.ToArray(), DetStart = detStart.ToArray(), DetCount = detCount.ToArray(),
             GtBoxes = gtBoxes.ToArray(), GtArea = gtArea.ToArray(), GtCrowd = gtCrowd.ToArray(),
-            DetBoxes = detBoxes.AsSpan(0, slots * 4).ToArray(), DetScore = detScore.AsSpan(0, slots).ToArray(), DetRank = detRank.AsSpan(0, slots).ToArray(),
+            DetBoxes = Trim(detBoxes, slots * 4), DetScore = Trim(detScore, slots), DetRank = Trim(detRank, slots),
         };
+    }
+
+    private static T[] Trim<T>(T[] array, int length) => array.Length == length ? array : array.AsSpan(0, length).ToArray();
+
+    /// <summary>
+    /// Detection indices ordered by (key, descending score, index). A primitive sort on key·N + index (unique
+    /// values, so stability is not needed) groups the keys fast; each key's run is then ordered by score with
+    /// index tie-break, which is numpy's stable mergesort on −score.
+    /// </summary>
+    private static int[] SortByKeyThenScore(List<int> order, long[] keys, double[] scores)
+    {
+        var result = order.ToArray();
+        long n = keys.Length;
+        var maxKey = 0L;
+        foreach (var i in result) maxKey = Math.Max(maxKey, keys[i]);
+        if (n == 0 || maxKey > (long.MaxValue - n) / n)
+        {
+            result.AsSpan().Sort(new KeyThenScoreThenIndex(keys, scores)); // key·N + index would overflow
+            return result;
+        }
+        var composite = new long[result.Length];
+        for (var j = 0; j < result.Length; j++) composite[j] = keys[result[j]] * n + result[j];
+        Array.Sort(composite);
+        for (var j = 0; j < result.Length; j++) result[j] = (int)(composite[j] % n);
+        for (var start = 0; start < result.Length;)
+        {
+            var end = start + 1;
+            while (end < result.Length && keys[result[end]] == keys[result[start]]) end++;
+            if (end - start > 1) result.AsSpan(start, end - start).Sort(new KeyThenScoreThenIndex(keys, scores));
+            start = end;
+        }
+        return result;
     }
 
     private readonly struct KeyThenIndex(long[] keys) : IComparer<int>

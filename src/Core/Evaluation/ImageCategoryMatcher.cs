@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Research.Core.Evaluation;
 
 /// <summary>
@@ -7,8 +8,8 @@ namespace Research.Core.Evaluation;
 /// </summary>
 internal static class ImageCategoryMatcher
 {
-    /// <summary>Outcome codes per (detection, area range, threshold).</summary>
-    public const byte Ignored = 0, TruePositive = 1, FalsePositive = 2;
+    /// <summary>Bit of threshold t in an outcome word: TP at bit t, FP at bit 16 + t, neither = ignored.</summary>
+    public const int FalsePositiveShift = 16;
 
     /// <summary>Per-thread buffers, grown on demand.</summary>
     public sealed class Scratch
@@ -26,10 +27,12 @@ internal static class ImageCategoryMatcher
     }
 
     /// <summary>
-    /// Writes <paramref name="codes"/>[(slot·A + a)·T + t] for every detection slot of entry <paramref name="e"/>
-    /// and the count of non-ignored GT per area range into <paramref name="positives"/>[e·A + a].
+    /// Writes the outcome word <paramref name="outcomes"/>[slot·A + a] (TP bits 0..T−1, FP bits 16..16+T−1) for
+    /// every detection slot of entry <paramref name="e"/> and area range a, and the count of non-ignored GT per
+    /// area range into <paramref name="positives"/>[e·A + a].
     /// </summary>
-    public static void Evaluate(EvaluationLayout layout, int e, Scratch s, byte[] codes, int[] positives)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip the slow tier-0 code of tiered JIT
+    public static void Evaluate(EvaluationLayout layout, int e, Scratch s, uint[] outcomes, int[] positives)
     {
         var thresholds = CocoEvalParameters.IouThresholds;
         var ranges = CocoEvalParameters.AreaRanges;
@@ -54,6 +57,7 @@ internal static class ImageCategoryMatcher
         for (var a = 0; a < areaCount; a++)
         {
             var (_, lo, hi) = ranges[a];
+            for (var d = 0; d < dCount; d++) outcomes[(d0 + d) * areaCount + a] = 0;
             // GT ignored when crowd or outside the range (by the area field); stable: non-ignored first.
             var order = s.Order; var ignoredAt = s.IgnoredAt;
             var n = 0;
@@ -83,20 +87,20 @@ internal static class ImageCategoryMatcher
                         best = iou;                                          // >= : among equal IoUs the later GT wins
                         m = p;
                     }
-                    byte code;
+                    uint bit = 0;
                     if (m == -1)
                     {
                         // Unmatched detections outside the range (by their own box area) are ignored.
                         var db = (d0 + d) * 4;
                         var area = detBoxes[db + 2] * detBoxes[db + 3];
-                        code = area < lo || area > hi ? Ignored : FalsePositive;
+                        if (!(area < lo || area > hi)) bit = 1u << (FalsePositiveShift + ti);
                     }
                     else
                     {
                         matched[m] = true;
-                        code = ignoredAt[m] ? Ignored : TruePositive;
+                        if (!ignoredAt[m]) bit = 1u << ti;
                     }
-                    codes[((d0 + d) * areaCount + a) * t + ti] = code;
+                    outcomes[(d0 + d) * areaCount + a] |= bit;
                 }
             }
         }

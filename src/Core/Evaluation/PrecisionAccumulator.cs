@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Research.Core.Evaluation;
 
 /// <summary>
@@ -13,9 +15,11 @@ internal static class PrecisionAccumulator
 
     /// <summary>
     /// Fills precision[t, r, k, a, m] (flat, C order) and recall[t, k, a, m] for category <paramref name="k"/>;
-    /// both arrays start at −1.
+    /// both arrays start at −1. <paramref name="outcomes"/> holds, per (detection slot, area range), the TP bits
+    /// (0..T−1) and FP bits (16..16+T−1) of <see cref="ImageCategoryMatcher"/>.
     /// </summary>
-    public static void Accumulate(EvaluationLayout layout, int k, byte[] codes, int[] positives, double[] precision, double[] recall)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip the slow tier-0 code of tiered JIT
+    public static void Accumulate(EvaluationLayout layout, int k, uint[] outcomes, int[] positives, double[] precision, double[] recall)
     {
         var recThrs = CocoEvalParameters.RecallThresholds;
         var maxDets = CocoEvalParameters.MaxDetections;
@@ -32,40 +36,61 @@ internal static class PrecisionAccumulator
         for (var i = 0; i < sorted.Length; i++) sorted[i] = s0 + i;
         sorted.AsSpan().Sort(new ScoreThenSlot(layout.DetScore));
 
-        var kept = new int[sorted.Length];
-        var rc = new double[sorted.Length];
-        var pr = new double[sorted.Length];
+        var npig = new int[areaCount];
+        for (var e = e0; e < e1; e++)
+            for (var a = 0; a < areaCount; a++) npig[a] += positives[e * areaCount + a];
+        // pycocotools computes rc and pr at every detection. Only true positives matter: rc rises only there, so
+        // every searchsorted hit is one (or index 0 for threshold 0, where the envelope is the overall maximum),
+        // and pr after an FP or ignored detection never exceeds pr at the last TP before it (same tp, larger or
+        // equal denominator; division is monotone), so the right-to-left maximum over all detections equals the
+        // maximum over TPs. The TP/FP counts and formulas are the same, hence the same doubles.
+        // A TP matches a distinct non-ignored GT, so there are at most npig[a] of them per (a, t).
+        var rcAtTp = new double[areaCount * t][];
+        var prAtTp = new double[areaCount * t][];
+        for (var a = 0; a < areaCount; a++)
+            for (var ti = 0; ti < t; ti++) { rcAtTp[a * t + ti] = new double[npig[a]]; prAtTp[a * t + ti] = new double[npig[a]]; }
+        var tp = new int[areaCount * t];
+        var fp = new int[areaCount * t];
+
         for (var mi = 0; mi < mCount; mi++)
         {
-            var nd = 0;
+            var maxDet = maxDets[mi];
+            Array.Clear(tp);
+            Array.Clear(fp);
             foreach (var slot in sorted)
-                if (layout.DetRank[slot] < maxDets[mi]) kept[nd++] = slot;
+            {
+                if (layout.DetRank[slot] >= maxDet) continue;
+                for (var a = 0; a < areaCount; a++)
+                {
+                    var bits = outcomes[slot * areaCount + a];
+                    if (bits == 0) continue; // ignored at every threshold
+                    var o = a * t;
+                    for (var ti = 0; ti < t; ti++)
+                    {
+                        fp[o + ti] += (int)(bits >> (16 + ti)) & 1;
+                        if ((bits & (1u << ti)) == 0) continue;
+                        double tpd = ++tp[o + ti], fpd = fp[o + ti];
+                        rcAtTp[o + ti][tp[o + ti] - 1] = tpd / npig[a];
+                        prAtTp[o + ti][tp[o + ti] - 1] = tpd / (fpd + tpd + Eps);
+                    }
+                }
+            }
             for (var a = 0; a < areaCount; a++)
             {
-                var npig = 0;
-                for (var e = e0; e < e1; e++) npig += positives[e * areaCount + a];
-                if (npig == 0) continue; // no positives: −1
+                if (npig[a] == 0) continue; // no positives: −1
                 for (var ti = 0; ti < t; ti++)
                 {
-                    long tp = 0, fp = 0;
-                    for (var j = 0; j < nd; j++)
-                    {
-                        var code = codes[(kept[j] * areaCount + a) * t + ti];
-                        if (code == ImageCategoryMatcher.TruePositive) tp++;
-                        else if (code == ImageCategoryMatcher.FalsePositive) fp++;
-                        double tpd = tp, fpd = fp;
-                        rc[j] = tpd / npig;
-                        pr[j] = tpd / (fpd + tpd + Eps);
-                    }
-                    recall[((ti * kCount + k) * areaCount + a) * mCount + mi] = nd > 0 ? rc[nd - 1] : 0;
-                    for (var i = nd - 1; i > 0; i--)
+                    int n = tp[a * t + ti];
+                    double[] rc = rcAtTp[a * t + ti], pr = prAtTp[a * t + ti];
+                    recall[((ti * kCount + k) * areaCount + a) * mCount + mi] = (double)n / npig[a]; // rc[-1], or 0 without detections
+                    for (var i = n - 1; i > 0; i--)
                         if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
                     // searchsorted(rc, recThrs, 'left'); once past the end, that and all later thresholds stay 0.
-                    var jr = 0;
+                    var j = 0;
                     for (var ri = 0; ri < r; ri++)
                     {
-                        while (jr < nd && rc[jr] < recThrs[ri]) jr++;
-                        precision[(((ti * r + ri) * kCount + k) * areaCount + a) * mCount + mi] = jr < nd ? pr[jr] : 0;
+                        while (j < n && rc[j] < recThrs[ri]) j++;
+                        precision[(((ti * r + ri) * kCount + k) * areaCount + a) * mCount + mi] = j < n ? pr[j] : 0;
                     }
                 }
             }
