@@ -194,6 +194,32 @@ public sealed class KnownAnswerTests
     }
 
     [Fact]
+    public void AnnotationIdZeroMatchesLikeAnyOtherId()
+    {
+        // pycocotools stores matches as GT ids and reads 0 as "unmatched", so there this would be a false positive
+        // (AP 0). We match it: our datasets number ids from 1, and the quirk is a bug, not a definition.
+        var gt = new CocoGroundTruth(new long[] { 1 }, new long[] { 1 }, new[] { Gt(0, 1, 1, 0, 0, 50, 50), Gt(1, 1, 1, 100, 0, 50, 50) });
+        var result = CocoEvaluator.Evaluate(gt, new[] { Det(1, 1, 0, 0, 50, 50, 0.9), Det(1, 1, 100, 0, 50, 50, 0.8) });
+        Assert.Equal(1.0, result.Ap);
+    }
+
+    [Fact]
+    public void InMemoryInputsAreValidatedLikeFiles()
+    {
+        var gt = new CocoGroundTruth(new long[] { 1 }, new long[] { 1 }, new[] { Gt(1, 1, 1, 0, 0, 50, 50), Gt(2, 9, 1, 0, 0, 50, 50) });
+        var result = CocoEvaluator.Evaluate(gt, new[] { Det(1, 1, 0, 0, 50, 50, 0.9) });
+        Assert.Equal(1, result.AnnotationsLeftOut);             // image 9 is not listed: left out, as pycocotools does
+        Assert.Equal(1.0, result.Stats[8]);
+        var nan = Assert.Throws<InvalidDataException>(() => CocoEvaluator.Evaluate(gt, new[] { Det(1, 1, 0, 0, 50, 50, double.NaN) }));
+        Assert.Contains("detections[0] (image_id 1)", nan.Message);
+        var negative = Assert.Throws<InvalidDataException>(() => CocoEvaluator.Evaluate(gt, new[] { Det(1, 1, 0, 0, -5, 50, 0.5) }));
+        Assert.Contains("w, h >= 0", negative.Message);
+        var duplicate = Assert.Throws<InvalidDataException>(() =>
+            new CocoGroundTruth(new long[] { 1 }, new long[] { 1 }, new[] { Gt(3, 1, 1, 0, 0, 5, 5), Gt(3, 1, 1, 9, 9, 5, 5) }, "val.json"));
+        Assert.Equal("val.json: annotations[1]: duplicate annotation id 3 (also annotations[0])", duplicate.Message);
+    }
+
+    [Fact]
     public void ThresholdsAreNumpyLinspaceBitForBit()
     {
         double[] iou = { 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.8999999999999999, 0.95 };
