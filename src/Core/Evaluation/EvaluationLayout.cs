@@ -59,7 +59,7 @@ internal sealed class EvaluationLayout
             var d = detections[n];
             var ii = gt.ImageIndexOf(d.ImageId);
             if (ii < 0)
-                throw new InvalidDataException($"{detectionsSource}: detections[{n}] has image_id {d.ImageId}, which is not an image of the ground truth {gt.Source}");
+                throw new InvalidDataException($"{detectionsSource}: detections[{n}] has image_id {d.ImageId}, which is not among the images of {gt.Source}");
             if (!double.IsFinite(d.Score) || !double.IsFinite(d.X) || !double.IsFinite(d.Y) || !double.IsFinite(d.Width) ||
                 !double.IsFinite(d.Height) || d.Width < 0 || d.Height < 0)
                 throw new InvalidDataException($"{detectionsSource}: detections[{n}] (image_id {d.ImageId}) has bbox [{d.X}, {d.Y}, {d.Width}, {d.Height}] " +
