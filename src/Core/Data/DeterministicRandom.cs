@@ -67,6 +67,18 @@ public sealed class DeterministicRandom
         return u * f;
     }
 
+    /// <summary>
+    /// Approximately standard normal (Irwin–Hall: the sum of four 16-bit uniforms, centred and scaled to
+    /// unit variance, bounded by ±3.46): one draw and integer arithmetic only, so it is fast and identical on
+    /// every platform. Good for pixel noise, not for statistics.
+    /// </summary>
+    public double NextApproxGaussian()
+    {
+        var r = NextUInt64();
+        var sum = (r & 0xFFFF) + ((r >> 16) & 0xFFFF) + ((r >> 32) & 0xFFFF) + (r >> 48);   // 0 .. 4·65535
+        return (sum / 65536.0 - 2.0) * 1.7320508075688772;
+    }
+
     /// <summary>A uniformly random permutation of 0..n−1 (Fisher–Yates).</summary>
     public int[] Permutation(int n)
     {

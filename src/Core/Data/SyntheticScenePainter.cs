@@ -137,7 +137,7 @@ public static class SyntheticScenePainter
                 var stripe = stripes ? stripeAmp * Math.Sin(2 * Math.PI * (x * sx + y * sy) / stripePeriod) : 0;
                 var bi = ((y / block) * blocks + x / block) * 3;
                 for (var c = 0; c < 3; c++)
-                    rgb[(y * s + x) * 3 + c] = (float)(c1[c] + (c2[c] - c1[c]) * t + blockNoise[bi + c] + stripe + rng.NextGaussian() * sigma);
+                    rgb[(y * s + x) * 3 + c] = (float)(c1[c] + (c2[c] - c1[c]) * t + blockNoise[bi + c] + stripe + rng.NextApproxGaussian() * sigma);
             }
     }
 
@@ -171,7 +171,7 @@ public static class SyntheticScenePainter
                 3 => (((x / cell) + (y / cell)) & 1) == 0 ? colour : second,
                 _ => colour,
             };
-            for (var c = 0; c < 3; c++) rgb[p * 3 + c] = (float)(fill[c] + rng.NextGaussian() * noise);
+            for (var c = 0; c < 3; c++) rgb[p * 3 + c] = (float)(fill[c] + rng.NextApproxGaussian() * noise);
         }
     }
 
