@@ -21,19 +21,21 @@ public static class BatchCollator
 
     /// <summary>
     /// Builds a batch: images (N, 3, H, W) float32 padded with zeros; targets (boxes (M, 4) float32 XYXY in
-    /// each image's resized frame, classes (M) int64) when <paramref name="withTargets"/>. Does not dispose
-    /// the samples.
+    /// each image's resized frame, classes (M) int64) when <paramref name="withTargets"/>.
     /// </summary>
     public static ImageBatch Collate(IReadOnlyList<DetectionSample> samples, int sizeDivisibility, bool withTargets)
     {
         var (ph, pw) = PaddedSize(samples.Select(s => s.ImageSize), sizeDivisibility);
-        var images = zeros(samples.Count, 3, ph, pw, ScalarType.Float32);                           // (N, 3, H, W)
+        // Filled in C# and handed to libtorch once: the prefetch thread stays off torch's thread pool.
+        var data = new float[samples.Count * 3 * ph * pw];                                          // (N, 3, H, W)
         for (var i = 0; i < samples.Count; i++)
         {
             var (h, w) = samples[i].ImageSize;
-            using var slot = images[i].narrow(1, 0, h).narrow(2, 0, w);
-            slot.copy_(samples[i].Image);
+            for (var c = 0; c < 3; c++)
+                for (var y = 0; y < h; y++)
+                    Array.Copy(samples[i].Pixels, (c * h + y) * w, data, ((i * 3 + c) * ph + y) * pw, w);
         }
+        var images = tensor(data, new long[] { samples.Count, 3, ph, pw }, ScalarType.Float32);
         List<DetectionTarget>? targets = null;
         if (withTargets)
         {

@@ -1,21 +1,21 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Research.Core.Data;
 
 /// <summary>
-/// One image after the transforms, before batching: the normalised image (3, h, w) float32 and its boxes in
-/// the same (resized, possibly flipped) frame.
+/// One image after the transforms, before batching: the normalised pixels, planar (3, h, w) float32 in the
+/// configured channel order, and its boxes in the same (resized, possibly flipped) frame. Plain arrays, so
+/// the background data thread never touches libtorch.
 /// </summary>
-public sealed class DetectionSample : IDisposable
+public sealed class DetectionSample
 {
-    /// <summary>Creates a sample; it owns the image tensor.</summary>
-    public DetectionSample(long imageId, Tensor image, (int Height, int Width) originalSize,
+    /// <summary>Creates a sample.</summary>
+    public DetectionSample(long imageId, float[] pixels, int height, int width, (int Height, int Width) originalSize,
         IReadOnlyList<BoxXyxy> boxes, IReadOnlyList<int> classes, bool flipped)
     {
+        if (pixels.Length != 3 * height * width) throw new ArgumentException($"{pixels.Length} values for a (3, {height}, {width}) image");
         if (boxes.Count != classes.Count) throw new ArgumentException($"{boxes.Count} boxes but {classes.Count} classes");
         ImageId = imageId;
-        Image = image;
+        Pixels = pixels;
+        ImageSize = (height, width);
         OriginalSize = originalSize;
         Boxes = boxes;
         Classes = classes;
@@ -25,11 +25,11 @@ public sealed class DetectionSample : IDisposable
     /// <summary>The dataset's image id.</summary>
     public long ImageId { get; }
 
-    /// <summary>(3, h, w) float32, normalised by pixel mean/std, not padded.</summary>
-    public Tensor Image { get; }
+    /// <summary>(3, h, w) float32 planar, normalised by pixel mean/std, not padded.</summary>
+    public float[] Pixels { get; }
 
-    /// <summary>(h, w) of <see cref="Image"/>: the frame of <see cref="Boxes"/>.</summary>
-    public (int Height, int Width) ImageSize => ((int)Image.shape[1], (int)Image.shape[2]);
+    /// <summary>(h, w) of <see cref="Pixels"/>: the frame of <see cref="Boxes"/>.</summary>
+    public (int Height, int Width) ImageSize { get; }
 
     /// <summary>The size of the image file.</summary>
     public (int Height, int Width) OriginalSize { get; }
@@ -43,6 +43,6 @@ public sealed class DetectionSample : IDisposable
     /// <summary>Whether the image was mirrored.</summary>
     public bool Flipped { get; }
 
-    /// <inheritdoc />
-    public void Dispose() => Image.Dispose();
+    /// <summary>The value of channel c at row y, column x.</summary>
+    public float Pixel(int c, int y, int x) => Pixels[(c * ImageSize.Height + y) * ImageSize.Width + x];
 }

@@ -46,16 +46,9 @@ public sealed class EvalBatchLoader : IEnumerable<ImageBatch>
     {
         var start = (int)(b * BatchSize);
         var count = Math.Min(BatchSize, _images.Count - start);
-        var samples = new List<DetectionSample>(count);
-        try
-        {
-            for (var i = 0; i < count; i++) samples.Add(_preparer.PrepareTest(_images[start + i]));
-            return BatchCollator.Collate(samples, _preparer.Options.SizeDivisibility, _withTargets);
-        }
-        finally
-        {
-            foreach (var s in samples) s.Dispose();
-        }
+        var samples = new DetectionSample[count];
+        for (var i = 0; i < count; i++) samples[i] = _preparer.PrepareTest(_images[start + i]);
+        return BatchCollator.Collate(samples, _preparer.Options.SizeDivisibility, _withTargets);
     }
 
     /// <inheritdoc />

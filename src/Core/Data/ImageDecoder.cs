@@ -34,6 +34,23 @@ public static class ImageDecoder
         return chw.contiguous().MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Decodes an image file into planar (3, H, W) float values 0–255 in the given channel order, with its
+    /// height and width (no libtorch involved).
+    /// </summary>
+    public static (float[] Planar, int Height, int Width) DecodePlanar(string path, ChannelOrder order = ChannelOrder.Bgr, long? imageId = null)
+    {
+        var (rgb, h, w) = DecodeRgb(path, imageId);
+        var n = h * w;
+        var planar = new float[3 * n];
+        for (var c = 0; c < 3; c++)
+        {
+            var source = order == ChannelOrder.Bgr ? 2 - c : c;
+            for (var p = 0; p < n; p++) planar[c * n + p] = rgb[3 * p + source];
+        }
+        return (planar, h, w);
+    }
+
     /// <summary>Decodes an image file into interleaved RGB bytes (H·W·3), with its height and width.</summary>
     public static (byte[] Rgb, int Height, int Width) DecodeRgb(string path, long? imageId = null)
     {

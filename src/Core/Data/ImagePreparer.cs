@@ -1,6 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Research.Core.Data;
 
 /// <summary>
@@ -43,17 +40,18 @@ public sealed class ImagePreparer
     /// <summary>Decodes and transforms one image with explicit parameters.</summary>
     public DetectionSample Prepare(CocoImage image, int shortEdge, int maxSize, bool flip)
     {
-        using var scope = NewDisposeScope();
-        var pixels = ImageDecoder.DecodeToTensor(image.Path, Options.Format, image.Id);    // (3, H, W) 0–255
-        var (h, w) = ((int)pixels.shape[1], (int)pixels.shape[2]);
+        var (pixels, h, w) = ImageDecoder.DecodePlanar(image.Path, Options.Format, image.Id);    // (3, H, W) 0–255
         if (h != image.Height || w != image.Width)
             throw new DatasetException($"image id {image.Id}: image file is {w}x{h} but the json says {image.Width}x{image.Height}: {image.Path}");
         var (newH, newW) = ResizeShortestEdge.OutputSize(h, w, shortEdge, maxSize);
-        var resized = ResizeShortestEdge.ResizeImage(pixels, newH, newW);                  // (3, h', w')
-        if (flip) resized = HorizontalFlip.FlipImage(resized);
-        var mean = tensor(_mean).reshape(3, 1, 1);
-        var std = tensor(_std).reshape(3, 1, 1);
-        var normalised = resized.sub(mean).div(std).contiguous();
+        var resized = newH == h && newW == w ? pixels : ResizeShortestEdge.ResizeImage(pixels, h, w, newH, newW);   // (3, h', w')
+        if (flip) HorizontalFlip.FlipPlanar(resized, 3, newH, newW);
+        var plane = newH * newW;
+        for (var c = 0; c < 3; c++)
+        {
+            float mean = _mean[c], std = _std[c];
+            for (var i = c * plane; i < (c + 1) * plane; i++) resized[i] = (resized[i] - mean) / std;
+        }
 
         var boxes = new List<BoxXyxy>();
         var classes = new List<int>();
@@ -66,6 +64,6 @@ public sealed class ImagePreparer
             boxes.Add(b);
             classes.Add(a.Class);
         }
-        return new DetectionSample(image.Id, normalised.MoveToOuterDisposeScope(), (h, w), boxes, classes, flip);
+        return new DetectionSample(image.Id, resized, newH, newW, (h, w), boxes, classes, flip);
     }
 }

@@ -1,6 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Research.Core.Data;
 
 /// <summary>
@@ -33,18 +30,15 @@ public static class ResizeShortestEdge
     }
 
     /// <summary>
-    /// Resizes (3, H, W) float32 0–255 to (3, newHeight, newWidth): bilinear with antialiasing (what PIL's
-    /// BILINEAR resize does, which the reference uses), then rounded and clamped to 0–255 because the
-    /// reference's resized image is uint8.
+    /// Resizes a planar (3, H, W) 0–255 image to (3, newHeight, newWidth): antialiased bilinear
+    /// (<see cref="ImageResampler"/>, PIL's BILINEAR, which the reference uses), then rounded and clamped to
+    /// 0–255 because the reference's resized image is uint8.
     /// </summary>
-    public static Tensor ResizeImage(Tensor image, int newHeight, int newWidth)
+    public static float[] ResizeImage(float[] planar, int height, int width, int newHeight, int newWidth)
     {
-        if (image.dim() != 3) throw new ArgumentException($"image must be (3, H, W), got ({string.Join(", ", image.shape)})");
-        if (image.shape[1] == newHeight && image.shape[2] == newWidth) return image.alias();
-        using var scope = NewDisposeScope();
-        var resized = nn.functional.interpolate(image.unsqueeze(0), size: new long[] { newHeight, newWidth },
-            mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);                  // (1, 3, h, w)
-        return resized.squeeze(0).round().clamp(0, 255).MoveToOuterDisposeScope();
+        var resized = ImageResampler.Resize(planar, 3, height, width, newHeight, newWidth);
+        for (var i = 0; i < resized.Length; i++) resized[i] = Math.Clamp(MathF.Round(resized[i]), 0, 255);
+        return resized;
     }
 
     /// <summary>Maps a box from an (height, width) image to the resized (newHeight, newWidth) one.</summary>

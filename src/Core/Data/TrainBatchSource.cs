@@ -93,17 +93,10 @@ public sealed class TrainBatchSource : IBatchSource
     internal ImageBatch BuildBatch(long iteration)
     {
         var indices = SampleIndices(iteration);
-        var samples = new List<DetectionSample>(indices.Length);
-        try
-        {
-            for (var s = 0; s < indices.Length; s++)
-                samples.Add(_preparer.PrepareTrain(_images[indices[s]], new DeterministicRandom(_seed, AugmentStream, iteration, s)));
-            return BatchCollator.Collate(samples, _preparer.Options.SizeDivisibility, withTargets: true);
-        }
-        finally
-        {
-            foreach (var s in samples) s.Dispose();
-        }
+        var samples = new DetectionSample[indices.Length];
+        for (var s = 0; s < indices.Length; s++)
+            samples[s] = _preparer.PrepareTrain(_images[indices[s]], new DeterministicRandom(_seed, AugmentStream, iteration, s));
+        return BatchCollator.Collate(samples, _preparer.Options.SizeDivisibility, withTargets: true);
     }
 
     /// <inheritdoc />

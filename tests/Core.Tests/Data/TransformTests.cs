@@ -47,7 +47,7 @@ public class TransformTests
         var input = new InputOptions { MinSizeTrain = new[] { 60 }, MaxSizeTrain = 1000, PixelMean = new[] { 10.0, 20.0, 30.0 }, PixelStd = new[] { 2.0, 4.0, 5.0 } };
         var preparer = new ImagePreparer(input);
         // a.png is 40x30 with a red block exactly at annotation 10's box [2, 3, 12, 11]; short side 30 → 60: ×2.
-        using var s = preparer.Prepare(ds.Image(1), 60, 1000, flip: true);
+        var s = preparer.Prepare(ds.Image(1), 60, 1000, flip: true);
         Assert.Equal((60, 80), s.ImageSize);
         Assert.Equal((30, 40), s.OriginalSize);
         Assert.True(s.Flipped);
@@ -57,10 +57,10 @@ public class TransformTests
         // Annotation 11 (cat) [20, 5, 35, 25] → [40, 10, 70, 50] → flipped → [10, 10, 40, 50].
         Assert.Equal(new BoxXyxy(10, 10, 40, 50), s.Boxes[s.Classes.ToList().IndexOf(0)]);
         // The centre of the red block's box is red: BGR (0, 0, 255) normalised by mean/std.
-        var px = s.Image[.., 14, 66].data<float>().ToArray();
+        var px = new[] { s.Pixel(0, 14, 66), s.Pixel(1, 14, 66), s.Pixel(2, 14, 66) };
         Assert.Equal(new[] { (0 - 10) / 2f, (0 - 20) / 4f, (255 - 30) / 5f }, px);
         // Outside it the background grey 90.
-        var bg = s.Image[.., 40, 4].data<float>().ToArray();
+        var bg = new[] { s.Pixel(0, 40, 4), s.Pixel(1, 40, 4), s.Pixel(2, 40, 4) };
         Assert.Equal(new[] { (90 - 10) / 2f, (90 - 20) / 4f, (90 - 30) / 5f }, bg);
     }
 
@@ -70,13 +70,13 @@ public class TransformTests
         using var f = new DataFixture();
         var ds = CocoDataset.Load(f.Json("coco_valid.json"), f.Directory);
         var preparer = new ImagePreparer(new InputOptions { Format = ChannelOrder.Rgb, MinSizeTest = 30, MaxSizeTest = 1333, PixelMean = new[] { 0.0, 0.0, 0.0 } });
-        using var s = preparer.PrepareTest(ds.Image(1));
+        var s = preparer.PrepareTest(ds.Image(1));
         Assert.False(s.Flipped);
         Assert.Equal((30, 40), s.ImageSize);
-        Assert.Equal(new[] { 255f, 0f, 0f }, s.Image[.., 5, 5].data<float>().ToArray());
+        Assert.Equal(new[] { 255f, 0f, 0f }, new[] { s.Pixel(0, 5, 5), s.Pixel(1, 5, 5), s.Pixel(2, 5, 5) });
         Assert.Equal(new BoxXyxy(2, 3, 12, 11), s.Boxes[s.Classes.ToList().IndexOf(2)]);
         // The crowd box of image 2 is not a target; its non-crowd box is.
-        using var s2 = preparer.PrepareTest(ds.Image(2));
+        var s2 = preparer.PrepareTest(ds.Image(2));
         Assert.Equal(new[] { 1 }, s2.Classes);
     }
 
@@ -85,11 +85,9 @@ public class TransformTests
     {
         Assert.Equal((128, 224), BatchCollator.PaddedSize(new[] { (100, 130), (90, 200) }, 32));
         Assert.Equal((32, 64), BatchCollator.PaddedSize(new[] { (32, 64) }, 32));
-        var a = new DetectionSample(1, full(new long[] { 3, 30, 40 }, 1f), (30, 40), new[] { new BoxXyxy(1, 2, 3, 4) }, new[] { 2 }, false);
-        var b = new DetectionSample(2, full(new long[] { 3, 50, 20 }, 2f), (50, 20), Array.Empty<BoxXyxy>(), Array.Empty<int>(), false);
+        var a = new DetectionSample(1, Enumerable.Repeat(1f, 3 * 30 * 40).ToArray(), 30, 40, (30, 40), new[] { new BoxXyxy(1, 2, 3, 4) }, new[] { 2 }, false);
+        var b = new DetectionSample(2, Enumerable.Repeat(2f, 3 * 50 * 20).ToArray(), 50, 20, (50, 20), Array.Empty<BoxXyxy>(), Array.Empty<int>(), false);
         using var batch = BatchCollator.Collate(new[] { a, b }, 32, withTargets: true);
-        a.Dispose();
-        b.Dispose();
         Assert.Equal(new long[] { 2, 3, 64, 64 }, batch.Images.shape);
         Assert.Equal(new[] { (30, 40), (50, 20) }, batch.ImageSizes);
         Assert.Equal(1f, batch.Images[0, 2, 29, 39].item<float>());
@@ -105,14 +103,27 @@ public class TransformTests
     [Fact]
     public void ResizeOfAConstantImageStaysConstantAndUpscalingIsBilinear()
     {
-        using var c = full(new long[] { 3, 30, 40 }, 77f);
-        using var r = ResizeShortestEdge.ResizeImage(c, 45, 60);
-        Assert.Equal(new long[] { 3, 45, 60 }, r.shape);
-        Assert.Equal(77f, r.min().item<float>());
-        Assert.Equal(77f, r.max().item<float>());
+        var c = ResizeShortestEdge.ResizeImage(Enumerable.Repeat(77f, 3 * 30 * 40).ToArray(), 30, 40, 45, 60);
+        Assert.Equal(3 * 45 * 60, c.Length);
+        Assert.All(c, v => Assert.Equal(77f, v));
         // A 1x2 ramp [0, 100] doubled to 1x4: bilinear, align_corners = False → [0, 25, 75, 100].
-        using var ramp = tensor(new float[] { 0, 100, 0, 100, 0, 100 }).reshape(3, 1, 2);
-        using var up = ResizeShortestEdge.ResizeImage(ramp, 1, 4);
-        Assert.Equal(new float[] { 0, 25, 75, 100 }, up[0, 0].data<float>().ToArray());
+        var up = ImageResampler.Resize(new float[] { 0, 100, 0, 100, 0, 100 }, 3, 1, 2, 1, 4);
+        Assert.Equal(new float[] { 0, 25, 75, 100 }, up.Take(4));
+    }
+
+    [Theory]
+    [InlineData(37, 53, 20, 29)]   // down by ~1.85 (the filter widens)
+    [InlineData(37, 53, 61, 80)]   // up
+    [InlineData(40, 40, 13, 40)]   // one axis only
+    public void ResamplerAgreesWithTorchAntialiasedBilinear(int h, int w, int nh, int nw)
+    {
+        var rng = new DeterministicRandom(9, h, w);
+        var data = Enumerable.Range(0, 3 * h * w).Select(_ => (float)rng.Uniform(0, 255)).ToArray();
+        var ours = ImageResampler.Resize(data, 3, h, w, nh, nw);
+        using var input = tensor(data).reshape(1, 3, h, w);
+        using var theirs = nn.functional.interpolate(input, size: new long[] { nh, nw }, mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
+        var expected = theirs.data<float>().ToArray();
+        Assert.Equal(expected.Length, ours.Length);
+        Assert.True(expected.Zip(ours).Max(p => Math.Abs(p.First - p.Second)) < 1e-3f);
     }
 }
