@@ -77,6 +77,23 @@ public class BatchSourceTests
     }
 
     [Fact]
+    public void DisposingStopsTheWorkerAndDisposesUnconsumedItems()
+    {
+        var produced = 0;
+        var disposed = 0;
+        var p = new Prefetcher<CountedItem>(i => { Interlocked.Increment(ref produced); return new CountedItem(() => Interlocked.Increment(ref disposed)); }, depth: 3);
+        p.Get(0).Dispose();                                    // consumed and disposed by us
+        SpinWait.SpinUntil(() => Volatile.Read(ref produced) >= 4, 5000);   // the worker fills the queue (3) ahead
+        p.Dispose();
+        var after = Volatile.Read(ref produced);
+        Thread.Sleep(50);
+        Assert.Equal(after, Volatile.Read(ref produced));      // the worker has stopped
+        Assert.Equal(after, Volatile.Read(ref disposed));      // every item was disposed: ours and the queued ones
+        Assert.InRange(after, 4, 5);                           // 1 consumed + 3 queued (+ 1 in flight when cancelled)
+        Assert.Throws<ObjectDisposedException>(() => p.Get(1));
+    }
+
+    [Fact]
     public void MissingImageFileDuringTrainingIsReportedByIdOnTheCaller()
     {
         using var f = new DataFixture();
@@ -117,6 +134,11 @@ public class BatchSourceTests
     {
         var e = Assert.Throws<DatasetException>(() => new TrainBatchSource(Array.Empty<CocoImage>(), new ImagePreparer(SmallInput), 2, 0, 0, "x.json"));
         Assert.Equal("x.json: no training image (every image lacks a non-crowd annotation)", e.Message);
+    }
+
+    private sealed class CountedItem(Action onDispose) : IDisposable
+    {
+        public void Dispose() => onDispose();
     }
 
     private sealed class DetectionTargetHolder(long index) : IDisposable

@@ -1,0 +1,57 @@
+using Research.Core.Data;
+using Research.Core.Runtime;
+using SkiaSharp;
+using Xunit;
+
+namespace Research.Core.Tests.Data;
+
+public class ImageDecoderTests
+{
+    public ImageDecoderTests() => TorchRuntime.EnsureLoaded();
+
+    [Fact]
+    public void PngDecodesExactlyInBgrOrRgbOrder()
+    {
+        using var f = new DataFixture();
+        var path = Path.Combine(f.Directory, "b.png");   // (x·6, y·8, 30) RGB
+        var (bgr, h, w) = ImageDecoder.DecodePlanar(path);
+        Assert.Equal((30, 40), (h, w));
+        // Pixel (x 5, y 7): R 30, G 56, B 30 → BGR planes 30, 56, 30; at (x 10, y 2): R 60, G 16, B 30.
+        Assert.Equal(new[] { 30f, 16f, 60f }, new[] { bgr[0 * 1200 + 2 * 40 + 10], bgr[1 * 1200 + 2 * 40 + 10], bgr[2 * 1200 + 2 * 40 + 10] });
+        var (rgb, _, _) = ImageDecoder.DecodePlanar(path, ChannelOrder.Rgb);
+        Assert.Equal(new[] { 60f, 16f, 30f }, new[] { rgb[2 * 40 + 10], rgb[1200 + 2 * 40 + 10], rgb[2400 + 2 * 40 + 10] });
+        using var t = ImageDecoder.DecodeToTensor(path);
+        Assert.Equal(new long[] { 3, 30, 40 }, t.shape);
+        Assert.Equal(bgr, t.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void JpegDecodesCloseToItsColour()
+    {
+        using var f = new DataFixture();
+        var path = Path.Combine(f.Directory, "flat.jpg");
+        using (var bitmap = new SKBitmap(new SKImageInfo(16, 16, SKColorType.Rgba8888, SKAlphaType.Opaque)))
+        {
+            bitmap.Erase(new SKColor(200, 100, 50));
+            using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 100);
+            File.WriteAllBytes(path, data.ToArray());
+        }
+        var (rgb, h, w) = ImageDecoder.DecodePlanar(path, ChannelOrder.Rgb);
+        Assert.Equal((16, 16), (h, w));
+        Assert.InRange(rgb[0], 197, 203);
+        Assert.InRange(rgb[256], 97, 103);
+        Assert.InRange(rgb[512], 47, 53);
+    }
+
+    [Fact]
+    public void TruncatedFileIsNamedWithItsImageId()
+    {
+        using var f = new DataFixture();
+        var path = Path.Combine(f.Directory, "cut.png");
+        var bytes = File.ReadAllBytes(Path.Combine(f.Directory, "b.png"));
+        File.WriteAllBytes(path, bytes.Take(bytes.Length / 2).ToArray());
+        var e = Assert.Throws<DatasetException>(() => ImageDecoder.DecodePlanar(path, imageId: 12));
+        Assert.StartsWith("image id 12: image file ", e.Message);
+        Assert.EndsWith(path, e.Message);
+    }
+}
