@@ -40,7 +40,7 @@ public sealed class Prefetcher<T> : IDisposable where T : class, IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_worker == null || index != _next || _worker.Stopped)
+            if (_worker == null || index != _next)
             {
                 StopWorker();
                 _worker = new Worker(this, index);
@@ -80,7 +80,6 @@ public sealed class Prefetcher<T> : IDisposable where T : class, IDisposable
     {
         private readonly CancellationTokenSource _cancel = new();
         private readonly Thread _thread;
-        private volatile bool _stopped;
 
         public Worker(Prefetcher<T> owner, long start)
         {
@@ -90,9 +89,6 @@ public sealed class Prefetcher<T> : IDisposable where T : class, IDisposable
         }
 
         public BlockingCollection<(long Index, T? Item, Exception? Error)> Queue { get; }
-
-        /// <summary>True once the worker hit an error (nothing more will come).</summary>
-        public bool Stopped => _stopped && Queue.Count == 0;
 
         private void Run(Prefetcher<T> owner, long start)
         {
@@ -105,7 +101,7 @@ public sealed class Prefetcher<T> : IDisposable where T : class, IDisposable
                 catch (Exception e) { error = e; }
                 try { Queue.Add((i, item, error), token); }
                 catch (OperationCanceledException) { item?.Dispose(); return; }
-                if (error != null) { _stopped = true; return; }
+                if (error != null) return;   // nothing after a failure; the consumer restarts us if it wants more
             }
         }
 
