@@ -96,6 +96,10 @@ public static class DetectionPicture
             .ToArray();
     }
 
+    /// <summary>Every annotation of a dataset image (crowd ones included) as ground-truth boxes in the original frame.</summary>
+    public static IReadOnlyList<DrawnBox> GroundTruth(CocoImage image) =>
+        image.Annotations.Select(a => new DrawnBox(BoxXyxy.FromXywh(a.X, a.Y, a.Width, a.Height), a.Class)).ToArray();
+
     /// <summary>Bitmap from interleaved RGB bytes (H·W·3), e.g. a decoded dataset image.</summary>
     public static SKBitmap FromRgb(byte[] rgb, int height, int width)
     {

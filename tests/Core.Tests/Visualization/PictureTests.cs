@@ -105,6 +105,15 @@ public class PictureTests
     }
 
     [Fact]
+    public void GroundTruthOfADatasetImageIsInItsOriginalFrame()
+    {
+        using var f = new DataFixture();
+        var ds = CocoDataset.Load(f.Json("coco_valid.json"), f.Directory);
+        Assert.Equal(new[] { new DrawnBox(new BoxXyxy(0, 0, 40, 30), 1), new DrawnBox(new BoxXyxy(5, 5, 10, 10), 0) },
+            DetectionPicture.GroundTruth(ds.Image(2)));
+    }
+
+    [Fact]
     public void BoxesFromTensorsKeepValuesAndOrder()
     {
         using var boxes = tensor(new float[] { 1, 2, 3, 4, 5, 6, 7, 8 }).reshape(2, 4);
