@@ -88,11 +88,11 @@ public sealed class CocoDataset
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new DatasetException($"{annotationFile}: the top level must be an object with images, annotations and categories");
-            var categories = ReadCategories(Array(root, "categories", annotationFile), issues);
-            var images = ReadImages(Array(root, "images", annotationFile), imageRoot, issues);
-            var annotations = ReadAnnotations(Array(root, "annotations", annotationFile), images, categories, issues);
+            var categories = ReadCategories(RequiredArray(root, "categories", annotationFile), issues);
+            var images = ReadImages(RequiredArray(root, "images", annotationFile), imageRoot, issues);
+            var annotations = ReadAnnotations(RequiredArray(root, "annotations", annotationFile), images, categories, issues);
             var built = images.Values.OrderBy(i => i.Id)
-                .Select(i => i with { Annotations = annotations.TryGetValue(i.Id, out var a) ? a.OrderBy(x => x.Id).ToArray() : System.Array.Empty<CocoAnnotation>() })
+                .Select(i => i with { Annotations = annotations.TryGetValue(i.Id, out var a) ? a.OrderBy(x => x.Id).ToArray() : Array.Empty<CocoAnnotation>() })
                 .ToArray();
             var report = new CocoLoadReport(issues.SkippedImages, issues.SkippedAnnotations, issues.Warnings);
             if (issues.Warnings.Count > 0) issues.Emit(report.Summary(annotationFile));
@@ -143,7 +143,7 @@ public sealed class CocoDataset
                 if (codec.Info.Width != w || codec.Info.Height != h)
                 { issues.FailImage(where + $": image file is {codec.Info.Width}x{codec.Info.Height} but the json says {w}x{h}: {path}", id); continue; }
             }
-            images[id] = new CocoImage(id, fileName, path, (int)w, (int)h, System.Array.Empty<CocoAnnotation>());
+            images[id] = new CocoImage(id, fileName, path, (int)w, (int)h, Array.Empty<CocoAnnotation>());
         }
         return images;
     }
@@ -186,7 +186,7 @@ public sealed class CocoDataset
         return byImage;
     }
 
-    private static JsonElement Array(JsonElement root, string name, string file) =>
+    private static JsonElement RequiredArray(JsonElement root, string name, string file) =>
         root.TryGetProperty(name, out var a) && a.ValueKind == JsonValueKind.Array
             ? a : throw new DatasetException($"{file}: missing \"{name}\" array");
 
