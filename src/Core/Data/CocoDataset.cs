@@ -140,8 +140,9 @@ public sealed class CocoDataset
             {
                 using var codec = SKCodec.Create(path);
                 if (codec == null) { issues.FailImage(where + $": image file cannot be decoded (not PNG/JPEG or corrupt): {path}", id); continue; }
-                if (codec.Info.Width != w || codec.Info.Height != h)
-                { issues.FailImage(where + $": image file is {codec.Info.Width}x{codec.Info.Height} but the json says {w}x{h}: {path}", id); continue; }
+                var (fw, fh) = ImageDecoder.UprightSize(codec);
+                if (fw != w || fh != h)
+                { issues.FailImage(where + $": image file is {fw}x{fh} but the json says {w}x{h}: {path}", id); continue; }
             }
             images[id] = new CocoImage(id, fileName, path, (int)w, (int)h, Array.Empty<CocoAnnotation>());
         }

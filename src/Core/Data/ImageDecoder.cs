@@ -19,7 +19,7 @@ public static class ImageDecoder
 {
     /// <summary>
     /// Decodes an image file into (3, H, W) float32 with values 0–255 in the given channel order (alpha is
-    /// dropped, grey images are expanded to three channels). EXIF orientation is not applied.
+    /// dropped, grey images are expanded to three channels), upright by its EXIF orientation.
     /// </summary>
     /// <param name="path">PNG or JPEG file.</param>
     /// <param name="order">Channel order of the result.</param>
@@ -51,7 +51,11 @@ public static class ImageDecoder
         return (planar, h, w);
     }
 
-    /// <summary>Decodes an image file into interleaved RGB bytes (H·W·3), with its height and width.</summary>
+    /// <summary>
+    /// Decodes an image file into interleaved RGB bytes (H·W·3), with its height and width, turned upright
+    /// by its EXIF orientation as the reference's reader does (cvpods detection_utils `read_image` →
+    /// `_apply_exif_orientation`), so sizes and boxes refer to the upright image.
+    /// </summary>
     public static (byte[] Rgb, int Height, int Width) DecodeRgb(string path, long? imageId = null)
     {
         var who = imageId is { } id ? $"image id {id}: " : "";
@@ -63,14 +67,38 @@ public static class ImageDecoder
         if (result != SKCodecResult.Success)
             throw new DatasetException($"{who}image file is truncated or corrupt ({result}): {path}");
         var rgba = bitmap.GetPixelSpan();
-        var n = info.Width * info.Height;
-        var rgb = new byte[n * 3];
-        for (int p = 0, q = 0; p < n; p++, q += 4)
-        {
-            rgb[3 * p] = rgba[q];
-            rgb[3 * p + 1] = rgba[q + 1];
-            rgb[3 * p + 2] = rgba[q + 2];
-        }
-        return (rgb, info.Height, info.Width);
+        int w = info.Width, h = info.Height;
+        var origin = codec.EncodedOrigin;
+        var swap = SwapsAxes(origin);
+        var (outW, outH) = swap ? (h, w) : (w, h);
+        var rgb = new byte[w * h * 3];
+        for (var oy = 0; oy < outH; oy++)
+            for (var ox = 0; ox < outW; ox++)
+            {
+                // The stored pixel shown at (ox, oy) once the image is upright (EXIF orientations 1–8).
+                var (sx, sy) = origin switch
+                {
+                    SKEncodedOrigin.TopRight => (w - 1 - ox, oy),
+                    SKEncodedOrigin.BottomRight => (w - 1 - ox, h - 1 - oy),
+                    SKEncodedOrigin.BottomLeft => (ox, h - 1 - oy),
+                    SKEncodedOrigin.LeftTop => (oy, ox),
+                    SKEncodedOrigin.RightTop => (oy, h - 1 - ox),
+                    SKEncodedOrigin.RightBottom => (w - 1 - oy, h - 1 - ox),
+                    SKEncodedOrigin.LeftBottom => (w - 1 - oy, ox),
+                    _ => (ox, oy),
+                };
+                int q = (sy * w + sx) * 4, p = (oy * outW + ox) * 3;
+                rgb[p] = rgba[q];
+                rgb[p + 1] = rgba[q + 1];
+                rgb[p + 2] = rgba[q + 2];
+            }
+        return (rgb, outH, outW);
     }
+
+    /// <summary>(width, height) of the upright image, read from the file header only.</summary>
+    public static (int Width, int Height) UprightSize(SKCodec codec) =>
+        SwapsAxes(codec.EncodedOrigin) ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
+
+    private static bool SwapsAxes(SKEncodedOrigin origin) =>
+        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
 }

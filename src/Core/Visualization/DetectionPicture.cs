@@ -42,7 +42,8 @@ public static class DetectionPicture
     public static void Write(string imagePath, IReadOnlyList<DrawnBox> groundTruth, IReadOnlyList<DrawnBox> detections,
         IReadOnlyList<string> classNames, string outputPng, DetectionPictureOptions? options = null)
     {
-        using var image = SKBitmap.Decode(imagePath) ?? throw new DatasetException($"image file cannot be decoded: {imagePath}");
+        var (rgb, height, width) = ImageDecoder.DecodeRgb(imagePath);   // upright, like the boxes
+        using var image = FromRgb(rgb, height, width);
         using var picture = Draw(image, groundTruth, detections, classNames, options);
         SavePng(picture, outputPng);
     }
