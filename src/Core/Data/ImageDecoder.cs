@@ -72,6 +72,16 @@ public static class ImageDecoder
         var swap = SwapsAxes(origin);
         var (outW, outH) = swap ? (h, w) : (w, h);
         var rgb = new byte[w * h * 3];
+        if (origin == SKEncodedOrigin.TopLeft)
+        {
+            for (int p = 0, q = 0; p < rgb.Length; p += 3, q += 4)
+            {
+                rgb[p] = rgba[q];
+                rgb[p + 1] = rgba[q + 1];
+                rgb[p + 2] = rgba[q + 2];
+            }
+            return (rgb, h, w);
+        }
         for (var oy = 0; oy < outH; oy++)
             for (var ox = 0; ox < outW; ox++)
             {
