@@ -101,12 +101,35 @@ public sealed class MetricFile : IDisposable
         if (double.IsNaN(v)) return "nan";
         if (double.IsPositiveInfinity(v)) return "inf";
         if (double.IsNegativeInfinity(v)) return "-inf";
-        var s = v.ToString("R", CultureInfo.InvariantCulture);
-        var e = s.IndexOf('E');
-        if (e < 0) return s.Contains('.') ? s : s + ".0";
-        var mantissa = s[..e];
-        var exponent = int.Parse(s[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-        return mantissa + "e" + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
+        // Shortest round-trip digits, laid out by Python's rule: fixed notation when the decimal point
+        // position (value = 0.DIGITS × 10^decpt) is in (-4, 16], otherwise exponent notation.
+        var r = Math.Abs(v).ToString("R", CultureInfo.InvariantCulture);
+        var exp = 0;
+        var e = r.IndexOf('E');
+        if (e >= 0)
+        {
+            exp = int.Parse(r[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            r = r[..e];
+        }
+        var dot = r.IndexOf('.');
+        var intPart = dot < 0 ? r : r[..dot];
+        var digits = intPart + (dot < 0 ? "" : r[(dot + 1)..]);
+        var decpt = intPart.Length + exp;
+        var lead = 0;
+        while (lead < digits.Length - 1 && digits[lead] == '0') lead++;
+        digits = digits[lead..].TrimEnd('0');
+        decpt -= lead;
+        if (digits.Length == 0) { digits = "0"; decpt = 1; }
+        var sign = double.IsNegative(v) ? "-" : "";
+        if (decpt > -4 && decpt <= 16)
+        {
+            if (decpt <= 0) return sign + "0." + new string('0', -decpt) + digits;
+            if (decpt >= digits.Length) return sign + digits + new string('0', decpt - digits.Length) + ".0";
+            return sign + digits[..decpt] + "." + digits[decpt..];
+        }
+        var mantissa = digits.Length > 1 ? digits[0] + "." + digits[1..] : digits;
+        var exponent = decpt - 1;
+        return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
     }
 
     /// <summary>
