@@ -13,11 +13,13 @@ public static class AtomicFile
     /// <summary>Prefix of temporary files; readers skip names starting with it and the store deletes stale ones.</summary>
     public const string TempPrefix = ".tmp-";
 
+    [ThreadStatic] private static Action<string>? _beforeRename;
+
     /// <summary>
-    /// Test hook: called with the target path after the temporary file is complete and before the rename.
-    /// Throwing from it simulates a kill at that point.
+    /// Test hook (per thread): called with the target path after the temporary file is complete and before the
+    /// rename. Throwing from it simulates a kill at that point.
     /// </summary>
-    internal static Action<string>? BeforeRename { get; set; }
+    internal static Action<string>? BeforeRename { get => _beforeRename; set => _beforeRename = value; }
 
     /// <summary>Writes UTF-8 text (no BOM) atomically. See <see cref="WriteAllBytes"/>.</summary>
     public static void WriteAllText(string path, string text, string? tempDirectory = null, bool durable = false) =>
