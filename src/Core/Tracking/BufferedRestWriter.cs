@@ -28,7 +28,8 @@ internal sealed class BufferedRestWriter : IRunWriter
     private readonly LinkedList<RunItem> _queue = new();
     private readonly object _gate = new();
     private readonly Thread _pump;
-    private int _inFlight, _consecutiveFailures;
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(20);
+    private int _inFlight, _consecutiveFailures, _flushWaiters;
     private DateTime? _failingSince;
     private bool _overflow, _forceFallback, _stopping;
     private (FileStore Store, RunInfo Run)? _fallback;
@@ -71,13 +72,19 @@ internal sealed class BufferedRestWriter : IRunWriter
         var deadline = DateTime.UtcNow + timeout;
         lock (_gate)
         {
-            while (_queue.Count > 0 || _inFlight > 0)
+            _flushWaiters++;
+            Monitor.PulseAll(_gate);
+            try
             {
-                var left = deadline - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero) return false;
-                Monitor.Wait(_gate, left);
+                while (_queue.Count > 0 || _inFlight > 0)
+                {
+                    var left = deadline - DateTime.UtcNow;
+                    if (left <= TimeSpan.Zero) return false;
+                    Monitor.Wait(_gate, left);
+                }
+                return true;
             }
-            return true;
+            finally { _flushWaiters--; }
         }
     }
 
@@ -102,6 +109,10 @@ internal sealed class BufferedRestWriter : IRunWriter
             {
                 while (_queue.Count == 0 && !_stopping) Monitor.Wait(_gate);
                 if (_queue.Count == 0) return;
+                // Linger briefly so the several logging calls of one step travel in one request.
+                var until = DateTime.UtcNow + Linger;
+                while (_queue.Count < MlflowNames.MaxMetricsPerBatch && _flushWaiters == 0 && !_stopping && DateTime.UtcNow < until)
+                    Monitor.Wait(_gate, until - DateTime.UtcNow);
                 batch = TakeBatch();
                 _inFlight = batch.Count;
             }

@@ -17,6 +17,7 @@ public sealed class TrackedRun : IMetricSink, IDisposable
     private readonly IRunWriter _writer;
     private readonly object _gate = new();
     private readonly Dictionary<string, string> _params = new(StringComparer.Ordinal);
+    private readonly KeyShapes _metricKeys = new("metric"), _paramKeys = new("param"), _tagKeys = new("tag");
     private readonly Dictionary<string, string> _tags;
     private readonly List<string> _warnings = [];
     private readonly Action<string> _warn;
@@ -74,6 +75,7 @@ public sealed class TrackedRun : IMetricSink, IDisposable
     public void LogMetric(string key, double value, long step = 0, long? timestampMs = null)
     {
         MlflowNames.ValidateMetricKey(key);
+        _metricKeys.Check(key);
         Write([RunItem.OfMetric(new MetricPoint(key, value, timestampMs ?? FileStore.NowMs(), step))]);
     }
 
@@ -81,6 +83,7 @@ public sealed class TrackedRun : IMetricSink, IDisposable
     public void LogMetrics(long step, IReadOnlyDictionary<string, double> metrics)
     {
         foreach (var key in metrics.Keys) MlflowNames.ValidateMetricKey(key);
+        foreach (var key in metrics.Keys) _metricKeys.Check(key);
         var now = FileStore.NowMs();
         Write(metrics.Select(kv => RunItem.OfMetric(new MetricPoint(kv.Key, kv.Value, now, step))).ToList());
     }
@@ -109,6 +112,7 @@ public sealed class TrackedRun : IMetricSink, IDisposable
                     longValues.Add((key, raw));
                 }
                 MlflowNames.ValidateParam(key, value);
+                _paramKeys.Check(key);
                 if (_params.TryGetValue(key, out var old) && old != value)
                     throw new TrackingException($"Param '{key}' of run {RunId} was already logged with value '{old}'; it cannot be re-logged with '{value}' (MLflow params are immutable: start a new run to change it).");
                 stored[key] = value;
@@ -128,6 +132,7 @@ public sealed class TrackedRun : IMetricSink, IDisposable
     public void SetTag(string key, string value)
     {
         MlflowNames.ValidateTag(key, value);
+        _tagKeys.Check(key);
         lock (_gate) _tags[key] = value;
         Write([RunItem.OfTag(key, value)]);
     }

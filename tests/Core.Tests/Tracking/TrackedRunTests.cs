@@ -64,6 +64,22 @@ public class TrackedRunTests
     }
 
     [Fact]
+    public void AKeyCannotBeBothANameAndAFolderPrefix()
+    {
+        using var tmp = new TempStore();
+        using var tracker = new MlflowTracker(tmp.Sub("mlruns"), Quiet);
+        var run = tracker.StartRun("exp");
+        run.LogMetric("loss", 1);
+        run.LogMetric("eval/AP", 1);
+        var e = Assert.Throws<TrackingException>(() => run.LogMetric("loss/cls", 1));
+        Assert.Contains("'loss/cls' clashes with the metric key 'loss'", e.Message);
+        Assert.Contains("'eval' clashes with the metric key 'eval/AP'", Assert.Throws<TrackingException>(() => run.LogMetric("eval", 1)).Message);
+        run.LogParam("loss", "x"); // params are a separate namespace
+        run.End();
+        Assert.Empty(run.Warnings);
+    }
+
+    [Fact]
     public void FlattensNestedConfigToDottedKeys()
     {
         var config = new Dictionary<string, object?>
