@@ -14,7 +14,8 @@ namespace Research.Core.Tracking;
 /// when the next <c>"\n" + line</c> would cross a boundary, the current page is first filled with spaces,
 /// which extend the previous line (MLflow strips each line before splitting it). Any prefix of the file cut
 /// at a page boundary therefore ends in a complete line. The first version of a file is created by
-/// temp + rename, so an empty metric file (which MLflow rejects) never exists.
+/// temp + rename, so an empty metric file (which MLflow rejects) never exists. Closing the file (the run
+/// ended) adds the final <c>\n</c>.
 /// </para>
 /// </summary>
 public sealed class MetricFile : IDisposable
@@ -170,9 +171,17 @@ public sealed class MetricFile : IDisposable
         return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
     }
 
-    /// <summary>Closes the file handle.</summary>
+    /// <summary>
+    /// Terminates the last line with <c>\n</c> (one byte, so a kill cannot cut it), leaving the file as MLflow
+    /// itself writes it, so MLflow's own client could append to it later; then closes the handle.
+    /// </summary>
     public void Dispose()
     {
+        if (_handle is not null && _length > 0)
+        {
+            try { RandomAccess.Write(_handle, "\n"u8, _length); }
+            catch (IOException) { /* the file stays valid without it */ }
+        }
         _handle?.Dispose();
         _handle = null;
     }

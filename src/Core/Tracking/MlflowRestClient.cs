@@ -67,7 +67,12 @@ public sealed class MlflowRestClient : ITrackingStore, IDisposable
     /// <inheritdoc />
     public string GetOrCreateExperiment(string name)
     {
-        if (GetExperimentByName(name) is { } e) return e.ExperimentId;
+        if (GetExperimentByName(name) is { } e)
+        {
+            if (e.LifecycleStage == "deleted")
+                throw new TrackingException($"Experiment '{name}' ({e.ExperimentId}) is deleted on {_base}: restore it ('mlflow experiments restore --experiment-id {e.ExperimentId}') or use another experiment name.");
+            return e.ExperimentId;
+        }
         try
         {
             return RestJson.ReadString(Post("experiments/create", new JsonObject { ["name"] = name })["experiment_id"])!;

@@ -72,10 +72,11 @@ public class FileStoreFormatTests
 
         // Metrics: "<ms> <value> <step>" lines, Python float text; a key with '/' is a sub-folder.
         var lines = File.ReadAllText(Path.Combine(runDir, "metrics", "loss")).Split('\n');
-        Assert.Equal(2, lines.Length);
+        Assert.Equal(3, lines.Length);
+        Assert.Equal("", lines[2]); // the ended run's file ends with "\n", as MLflow writes it
         Assert.Matches("^[0-9]{13} 0.5 0$", lines[0]);
         Assert.Equal("1700000004000 1.0 3", lines[1]);
-        Assert.Matches("^[0-9]{13} 1.0 0$", File.ReadAllText(Path.Combine(runDir, "metrics", "eval", "AP 50")));
+        Assert.Matches("^[0-9]{13} 1.0 0\n$", File.ReadAllText(Path.Combine(runDir, "metrics", "eval", "AP 50")));
 
         // Nested run: tag mlflow.parentRunId, status KILLED = 5.
         var childDir = Path.Combine(root, expId, childId);
@@ -171,7 +172,8 @@ public class FileStoreFormatTests
         // Appending to the server's "\n"-terminated file keeps it well formed.
         store.LogBatch(record.Info.RunId, [new MetricPoint("loss", 0.25, 1700000005000, 4)], [], []);
         store.UpdateRun(record.Info.RunId, RunStatus.Finished, 1700000009000);
-        Assert.Equal("1700000001000 0.5 0\n1700000004000 1.0 3\n1700000005000 0.25 4", File.ReadAllText(Path.Combine(run, "metrics", "loss")));
+        store.Dispose();
+        Assert.Equal("1700000001000 0.5 0\n1700000004000 1.0 3\n1700000005000 0.25 4\n", File.ReadAllText(Path.Combine(run, "metrics", "loss")));
         Assert.Equal(1700000009000, store.GetRun(record.Info.RunId)!.Info.EndTime);
     }
 

@@ -86,6 +86,6 @@ public class MetricFileTests
             f.Append([new MetricPoint("loss", 0.25, 2000, 1), new MetricPoint("loss", 2, 3000, 2)]);
         }
         using (var f = new MetricFile(path, tmp.Path)) f.Append([new MetricPoint("loss", 1e-7, 4000, 3)]);
-        Assert.Equal("1000 0.5 0\n2000 0.25 1\n3000 2.0 2\n4000 1e-07 3", File.ReadAllText(path));
+        Assert.Equal("1000 0.5 0\n2000 0.25 1\n3000 2.0 2\n4000 1e-07 3\n", File.ReadAllText(path)); // terminated once closed, as MLflow writes
     }
 }
