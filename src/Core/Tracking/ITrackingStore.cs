@@ -12,7 +12,7 @@ public interface ITrackingReader
     /// <summary>All experiments, active and deleted (check <see cref="ExperimentInfo.LifecycleStage"/>).</summary>
     IReadOnlyList<ExperimentInfo> ListExperiments();
 
-    /// <summary>The active experiment with this name, or null.</summary>
+    /// <summary>The experiment with this name, or null (the file store returns active ones only; a server may return a deleted one: check <see cref="ExperimentInfo.LifecycleStage"/>).</summary>
     ExperimentInfo? GetExperimentByName(string name);
 
     /// <summary>The active runs of the given experiments with params, latest metrics and tags, newest start first.</summary>
