@@ -141,10 +141,10 @@ public sealed class MlflowTracker : IDisposable
     public IReadOnlyList<RunRecord> SearchRuns(string experimentName) =>
         Store.GetExperimentByName(experimentName) is { } e ? Store.SearchRuns([e.ExperimentId]) : [];
 
-    /// <summary>The nested runs of a parent (tag <c>mlflow.parentRunId</c>) in an experiment, oldest first.</summary>
+    /// <summary>The nested runs of a parent (tag <c>mlflow.parentRunId</c>) in an experiment, oldest first (then by name).</summary>
     public IReadOnlyList<RunRecord> ChildRuns(string experimentId, string parentRunId) =>
         (Store is MlflowRestClient c ? c.SearchRuns([experimentId], $"tags.mlflow.parentRunId = '{parentRunId}'") : Store.SearchRuns([experimentId]))
-        .Where(r => r.ParentRunId == parentRunId).OrderBy(r => r.Info.StartTime).ToList();
+        .Where(r => r.ParentRunId == parentRunId).OrderBy(r => r.Info.StartTime).ThenBy(r => r.Name, StringComparer.Ordinal).ToList();
 
     /// <summary>Every point of a metric of a run, in logging order.</summary>
     public IReadOnlyList<MetricPoint> GetMetricHistory(string runId, string key) => Store.GetMetricHistory(runId, key);

@@ -80,6 +80,31 @@ public class TrackedRunTests
     }
 
     [Fact]
+    public void ParentNoteTablesTheChildren()
+    {
+        using var tmp = new TempStore();
+        using var tracker = new MlflowTracker(tmp.Sub("mlruns"), Quiet);
+        var parent = tracker.StartRun("sweep", "alpha sweep");
+        foreach (var (alpha, ap) in new[] { ("0.2", 0.31234), ("0.8", 0.4) })
+        {
+            var child = tracker.StartChildRun(parent, $"alpha={alpha}");
+            child.LogParam("model.poto.alpha", alpha);
+            child.LogMetric("AP", ap, 100);
+            child.End();
+        }
+        var children = tracker.ChildRuns(parent.ExperimentId, parent.RunId);
+        var note = RunNotes.ChildrenTable(children, ["model.poto.alpha"], ["AP", "AP50"]);
+        parent.SetNote(note);
+        parent.End();
+        var lines = note.Split('\n');
+        Assert.Equal("| run | model.poto.alpha | AP | AP50 |", lines[0]);
+        Assert.Equal("|---|---|---:|---:|", lines[1]);
+        Assert.Equal($"| [alpha=0.2](#/experiments/{parent.ExperimentId}/runs/{children[0].Info.RunId}) | 0.2 | 0.3123 | – |", lines[2]);
+        Assert.Equal($"| [alpha=0.8](#/experiments/{parent.ExperimentId}/runs/{children[1].Info.RunId}) | 0.8 | 0.4 | – |", lines[3]);
+        Assert.Equal(note, tracker.Store.GetRun(parent.RunId)!.Tags[SystemTags.Note]);
+    }
+
+    [Fact]
     public void FlattensNestedConfigToDottedKeys()
     {
         var config = new Dictionary<string, object?>
