@@ -88,9 +88,9 @@ internal sealed class BufferedRestWriter : IRunWriter
         }
     }
 
-    public void Close()
+    public void Close(TimeSpan flushTimeout)
     {
-        if (!Flush(_options.EndFlushTimeout))
+        if (!Flush(flushTimeout))
         {
             lock (_gate) { _forceFallback = true; Monitor.PulseAll(_gate); }
             Flush(TimeSpan.FromSeconds(60));
@@ -198,6 +198,12 @@ internal sealed class BufferedRestWriter : IRunWriter
         catch (Exception e) when (e is TrackingException or IOException or UnauthorizedAccessException)
         {
             _warn($"MLflow rejected data of run {Run.RunId} ({Describe(batch)}); it was dropped: {e.Message}");
+            return true;
+        }
+        catch (Exception e)
+        {
+            // Anything else (an unreadable answer, a bug): the pump must live on, or the run could never end.
+            _warn($"Sending data of run {Run.RunId} ({Describe(batch)}) failed unexpectedly; it was dropped: {e.GetType().Name}: {e.Message}");
             return true;
         }
     }

@@ -204,6 +204,7 @@ public sealed class MlflowRestClient : ITrackingStore, IDisposable
     public void UploadArtifact(RunInfo run, string localFile, string artifactPath)
     {
         var url = ArtifactUrl(run, artifactPath);
+        if (!File.Exists(localFile)) throw new TrackingException($"Artifact file '{localFile}' does not exist (run {run.RunId}, artifact '{artifactPath}').");
         Send(HttpMethod.Put, url, "mlflow-artifacts upload", () => new StreamContent(File.OpenRead(localFile))
         {
             Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") },
@@ -248,9 +249,11 @@ public sealed class MlflowRestClient : ITrackingStore, IDisposable
         for (var attempt = 0; attempt < Math.Max(1, _options.RequestAttempts); attempt++)
         {
             TimeSpan? retryAfter = null;
+            // Built outside the try: a local problem (say, a missing artifact file) is not a network error to retry.
+            var body = content?.Invoke();
             try
             {
-                using var request = new HttpRequestMessage(method, url) { Content = content?.Invoke() };
+                using var request = new HttpRequestMessage(method, url) { Content = body };
                 using var response = _http.Send(request);
                 using var stream = response.Content.ReadAsStream();
                 using var buffer = new MemoryStream();

@@ -32,8 +32,8 @@ internal interface IRunWriter
     /// <summary>Waits until everything written so far is stored; false on timeout.</summary>
     bool Flush(TimeSpan timeout);
 
-    /// <summary>Stores what is left (falling back if the server does not take it in time) and releases resources.</summary>
-    void Close();
+    /// <summary>Stores what is left (falling back if the server does not take it within <paramref name="flushTimeout"/>) and releases resources.</summary>
+    void Close(TimeSpan flushTimeout);
 }
 
 /// <summary>Writes straight into a <see cref="FileStore"/>, in the caller's thread.</summary>
@@ -86,7 +86,7 @@ internal sealed class FileRunWriter(FileStore store, RunInfo run, Action<string>
 
     public bool Flush(TimeSpan timeout) => true;
 
-    public void Close() => store.CloseRun(Run.RunId);
+    public void Close(TimeSpan flushTimeout) => store.CloseRun(Run.RunId);
 
     private void WarnOnce(string message)
     {

@@ -14,6 +14,7 @@ public sealed class TrackedRun : IMetricSink, IDisposable
 {
     /// <summary>Artifact folder for param values longer than MLflow's limit.</summary>
     public const string LongParamsFolder = "long_params";
+    private static readonly TimeSpan InterruptFlushTimeout = TimeSpan.FromSeconds(10);
     private readonly IRunWriter _writer;
     private readonly object _gate = new();
     private readonly Dictionary<string, string> _params = new(StringComparer.Ordinal);
@@ -202,7 +203,9 @@ public sealed class TrackedRun : IMetricSink, IDisposable
     /// logged (bounded by <see cref="TrackingOptions.EndFlushTimeout"/>, then the fallback takes the rest).
     /// Later calls do nothing.
     /// </summary>
-    public void End(RunStatus status = RunStatus.Finished)
+    public void End(RunStatus status = RunStatus.Finished) => EndWithin(status, _endFlushTimeout);
+
+    private void EndWithin(RunStatus status, TimeSpan flushTimeout)
     {
         if (!status.IsTerminal()) throw new ArgumentException($"A run ends FINISHED, FAILED or KILLED, not {status.ToMlflowName()}.", nameof(status));
         lock (_gate)
@@ -211,19 +214,21 @@ public sealed class TrackedRun : IMetricSink, IDisposable
             _endStatus = status;
         }
         _writer.Write([RunItem.OfUpdate(status, FileStore.NowMs())]);
-        _writer.Close();
+        _writer.Close(flushTimeout);
         try { if (Directory.Exists(_staging)) Directory.Delete(_staging, recursive: true); }
         catch (IOException) { }
     }
 
     /// <summary>
     /// Until disposed, a SIGINT (Ctrl-C) or SIGTERM (e.g. a cancelled cluster job) ends this run as KILLED
-    /// before the process exits. Use: <c>using var _ = run.EndOnInterrupt();</c>.
+    /// before the process exits (waiting at most 10 s for buffered data; a second Ctrl-C exits at once).
+    /// Use: <c>using var _ = run.EndOnInterrupt();</c>.
     /// </summary>
     public IDisposable EndOnInterrupt()
     {
+        var flush = _endFlushTimeout < InterruptFlushTimeout ? _endFlushTimeout : InterruptFlushTimeout;
         var registrations = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM }
-            .Select(signal => PosixSignalRegistration.Create(signal, _ => End(RunStatus.Killed))).ToList();
+            .Select(signal => PosixSignalRegistration.Create(signal, _ => EndWithin(RunStatus.Killed, flush))).ToList();
         return new Registrations(registrations);
     }
 

@@ -60,6 +60,29 @@ public class OutageTests
     }
 
     [Fact]
+    public void AnArtifactGoneBeforeUploadIsReportedNotMistakenForAnOutage()
+    {
+        using var server = new FakeMlflowServer();
+        using var tmp = new TempStore();
+        var warnings = new List<string>();
+        using var tracker = new MlflowTracker(server.Uri, RestClientTests.Fast(tmp.Sub("fb"), warnings));
+        var run = tracker.StartRun("exp");
+        run.Flush();
+        server.Stop();
+        var file = tmp.Sub("checkpoint.pt");
+        File.WriteAllText(file, "weights");
+        run.LogArtifact(file);
+        File.Delete(file); // gone before the server is back
+        LogSteps(run, 0, 10);
+        server.Start();
+        run.End();
+        Assert.False(run.IsFallback);
+        Assert.Contains("checkpoint.pt", Assert.Single(warnings));
+        AssertExactly(server.History(run.RunId, "loss").Select(p => p.Step), 10);
+        Assert.Equal("FINISHED", server.Runs[run.RunId].Status);
+    }
+
+    [Fact]
     public void SlowServer()
     {
         using var server = new FakeMlflowServer { Delay = TimeSpan.FromMilliseconds(30) };
