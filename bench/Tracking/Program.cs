@@ -44,18 +44,20 @@ var fileStore = Median(() =>
 
 using var server = new FakeMlflowServer();
 var restOptions = quiet with { FallbackStore = Path.Combine(root, "fallback") };
-double restEndToEnd = 0;
+double restEndToEnd = 0, restCpu = 0;
 var restRequests = 0;
 var restCaller = Median(() =>
 {
     using var tracker = new MlflowTracker(server.Uri, restOptions);
     var run = tracker.StartRun("bench");
     var requestsBefore = server.RequestCount;
+    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
     var sw = Stopwatch.StartNew();
     for (var s = 0; s < Steps; s++) run.LogMetrics(s, StepMetrics(s));
     var caller = sw.Elapsed.TotalSeconds;
     run.End();
     restEndToEnd = sw.Elapsed.TotalSeconds;
+    restCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
     restRequests = server.RequestCount - requestsBefore;
     if (run.IsFallback) throw new InvalidOperationException("the in-process server fell back");
     return caller;
@@ -86,6 +88,7 @@ Console.WriteLine($"  file store (TrackedRun)         {Points / fileStore,12:N0}
 Console.WriteLine($"  REST direct log-batch (baseline){Points / restDirect,12:N0} points/s   (synchronous, 1000-point batches)");
 Console.WriteLine($"  REST TrackedRun, caller side    {Points / restCaller,12:N0} points/s   {StepShare(restCaller)}");
 Console.WriteLine($"  REST TrackedRun, end to end     {Points / restEndToEnd,12:N0} points/s   ratio to direct {restEndToEnd / restDirect:F2}x time, {restRequests} requests");
-var goal = Math.Max(fileStore, restCaller) / Steps / StepSeconds * 100 < 1 ? "met" : "NOT met";
+Console.WriteLine($"  REST all threads' CPU (caller, sender, and the in-process server too) {StepShare(restCpu)}  (an upper bound)");
+var goal = Math.Max(fileStore, Math.Max(restCaller, restCpu)) / Steps / StepSeconds * 100 < 1 ? "met" : "NOT met";
 Console.WriteLine($"Goal (tracking under 1% of a training step): {goal}");
 try { Directory.Delete(root, recursive: true); } catch (IOException) { }
