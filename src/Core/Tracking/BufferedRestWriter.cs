@@ -29,7 +29,8 @@ internal sealed class BufferedRestWriter : IRunWriter
     private readonly object _gate = new();
     private readonly Thread _pump;
     private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(20);
-    private int _inFlight, _consecutiveFailures, _flushWaiters;
+    private const int MaxRejectionWarnings = 5;
+    private int _inFlight, _consecutiveFailures, _flushWaiters, _rejections;
     private DateTime? _failingSince;
     private bool _overflow, _forceFallback, _stopping;
     private (FileStore Store, RunInfo Run)? _fallback;
@@ -195,17 +196,31 @@ internal sealed class BufferedRestWriter : IRunWriter
                 return false; // the same items now go to the fallback run
             }
         }
+        catch (MlflowApiException e) when (e.HttpStatus is 401 or 403 or 404)
+        {
+            // Credentials refused, or the run gone from the server: no later batch can succeed either, so keep
+            // the data locally rather than dropping batch after batch.
+            lock (_gate) StartFallback($"it answered HTTP {e.HttpStatus} {e.ErrorCode}: {e.ServerMessage}");
+            return false;
+        }
         catch (Exception e) when (e is TrackingException or IOException or UnauthorizedAccessException)
         {
-            _warn($"MLflow rejected data of run {Run.RunId} ({Describe(batch)}); it was dropped: {e.Message}");
+            Reject($"MLflow rejected data of run {Run.RunId} ({Describe(batch)}); it was dropped: {e.Message}");
             return true;
         }
         catch (Exception e)
         {
             // Anything else (an unreadable answer, a bug): the pump must live on, or the run could never end.
-            _warn($"Sending data of run {Run.RunId} ({Describe(batch)}) failed unexpectedly; it was dropped: {e.GetType().Name}: {e.Message}");
+            Reject($"Sending data of run {Run.RunId} ({Describe(batch)}) failed unexpectedly; it was dropped: {e.GetType().Name}: {e.Message}");
             return true;
         }
+    }
+
+    /// <summary>Warns about a dropped batch; after <see cref="MaxRejectionWarnings"/> of them, only counts (no log flood).</summary>
+    private void Reject(string message)
+    {
+        var n = Interlocked.Increment(ref _rejections);
+        if (n <= MaxRejectionWarnings) _warn(n == MaxRejectionWarnings ? message + " (further rejections of this run are not reported)" : message);
     }
 
     private void StartFallback(string reason)

@@ -118,6 +118,7 @@ public sealed partial class FakeMlflowServer : IDisposable
             {
                 _failNext--;
                 if (_failStatus == 500) Reply(ctx, 500, "text/html", "<!doctype html><title>500 Internal Server Error</title>");
+                else if (_failStatus == 401) Reply(ctx, 401, "text/plain", "You are not authenticated. Please see the documentation.");
                 else Reply(ctx, _failStatus, "text/plain", "Service Unavailable");
                 return;
             }

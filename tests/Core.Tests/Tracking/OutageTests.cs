@@ -83,6 +83,26 @@ public class OutageTests
     }
 
     [Fact]
+    public void RefusedCredentialsMidRunKeepTheDataLocally()
+    {
+        using var server = new FakeMlflowServer();
+        using var tmp = new TempStore();
+        var warnings = new List<string>();
+        using var tracker = new MlflowTracker(server.Uri, RestClientTests.Fast(tmp.Sub("mlruns"), warnings));
+        var run = tracker.StartRun("exp");
+        LogSteps(run, 0, 20);
+        run.Flush();
+        server.FailNext(1000, 401); // e.g. a token that expired
+        LogSteps(run, 20, 300);
+        run.End();
+        Assert.True(run.IsFallback);
+        Assert.Contains("HTTP 401", Assert.Single(warnings));
+        var local = new FileStore(tmp.Sub("mlruns"));
+        var localRun = Assert.Single(local.SearchRuns([local.GetExperimentByName("exp")!.ExperimentId]));
+        AssertExactly(server.History(run.RunId, "loss").Select(p => p.Step).Concat(local.GetMetricHistory(localRun.Info.RunId, "loss").Select(p => p.Step)), 300);
+    }
+
+    [Fact]
     public void SlowServer()
     {
         using var server = new FakeMlflowServer { Delay = TimeSpan.FromMilliseconds(30) };
