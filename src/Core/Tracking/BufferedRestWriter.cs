@@ -16,11 +16,6 @@ internal sealed record FallbackSeed(string ExperimentName, string RunName, long 
 /// </summary>
 internal sealed class BufferedRestWriter : IRunWriter
 {
-    /// <summary>Tag on a fallback run: the server run it continues.</summary>
-    public const string FallbackServerRunTag = "research.fallback.server_run_id";
-    /// <summary>Tag on a fallback run: the server it was meant for (no credentials).</summary>
-    public const string FallbackServerUriTag = "research.fallback.server_uri";
-
     private readonly MlflowRestClient _client;
     private readonly TrackingOptions _options;
     private readonly Func<FallbackSeed> _seed;
@@ -231,8 +226,8 @@ internal sealed class BufferedRestWriter : IRunWriter
             var store = new FileStore(_options.FallbackStore);
             var expId = store.GetOrCreateExperiment(seed.ExperimentName);
             var tags = seed.Tags.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-            tags[FallbackServerRunTag] = Run.RunId;
-            tags[FallbackServerUriTag] = _client.Uri;
+            tags[StoreSync.FallbackServerRunTag] = Run.RunId;
+            tags[StoreSync.FallbackServerUriTag] = _client.Uri;
             tags[SystemTags.RunName] = seed.RunName;
             var local = store.CreateRun(expId, seed.RunName, seed.StartTime, tags);
             store.LogBatch(local.RunId, [], seed.Params, []);

@@ -90,7 +90,7 @@ public sealed class MlflowTracker : IDisposable
         var name = runName ?? RunNames.Generate();
         var allTags = SystemTags.Standard(name, parent.RunId);
         if (tags is not null) foreach (var (k, v) in tags) allTags[k] = v;
-        allTags[BufferedRestWriter.FallbackServerUriTag] = Store.Uri;
+        allTags[StoreSync.FallbackServerUriTag] = Store.Uri;
         return StartInFileStore(FallbackStore(), parent.ExperimentName, name, FileStore.NowMs(), allTags, isFallback: true);
     }
 
@@ -118,7 +118,7 @@ public sealed class MlflowTracker : IDisposable
             }
             catch (TrackingUnavailableException e) when (DateTime.UtcNow >= deadline)
             {
-                var localTags = new Dictionary<string, string>(tags, StringComparer.Ordinal) { [BufferedRestWriter.FallbackServerUriTag] = client.Uri };
+                var localTags = new Dictionary<string, string>(tags, StringComparer.Ordinal) { [StoreSync.FallbackServerUriTag] = client.Uri };
                 var run = StartInFileStore(FallbackStore(), experimentName, name, start, localTags, isFallback: true);
                 run.WarnSink($"MLflow server {client.Uri} unreachable at the start of run '{name}' ({e.Message}). Training continues; the run is recorded " +
                              $"in the local store {FallbackStore().Root} (experiment '{experimentName}', run {run.RunId}). " +

@@ -23,6 +23,12 @@ public static class StoreSync
     /// <summary>Tag on a target run: the id of the local run it was uploaded from.</summary>
     public const string SourceRunTag = "research.sync.source_run_id";
 
+    /// <summary>Tag on a local fallback run: the server run it continues (the sync appends to that run).</summary>
+    public const string FallbackServerRunTag = "research.fallback.server_run_id";
+
+    /// <summary>Tag on a local fallback run: the server it was meant for (without credentials).</summary>
+    public const string FallbackServerUriTag = "research.fallback.server_uri";
+
     /// <summary>Uploads every active run of <paramref name="source"/> to <paramref name="target"/>; <paramref name="log"/> gets one line per run.</summary>
     public static SyncReport Sync(FileStore source, ITrackingStore target, Action<string>? log = null)
     {
@@ -55,7 +61,7 @@ public static class StoreSync
                 if (local.ParentRunId is { } parent && idMap.TryGetValue(parent, out var mappedParent)) tags[SystemTags.ParentRunId] = mappedParent;
 
                 RunRecord? existing = null;
-                if (local.Tags.TryGetValue(BufferedRestWriter.FallbackServerRunTag, out var serverRunId)) existing = target.GetRun(serverRunId);
+                if (local.Tags.TryGetValue(FallbackServerRunTag, out var serverRunId)) existing = target.GetRun(serverRunId);
                 existing ??= te.BySource.GetValueOrDefault(localId);
                 bool isNew = existing is null;
                 RunInfo targetInfo;

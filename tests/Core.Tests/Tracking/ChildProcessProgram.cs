@@ -22,7 +22,7 @@ public static class ChildProcessProgram
         var random = new Random(seed);
         var options = new TrackingOptions { Warn = _ => { } };
         using var tracker = new MlflowTracker(root, options);
-        var artifact = Path.Combine(Path.GetTempPath(), $"tracking-child-{Environment.ProcessId}.txt");
+        var artifact = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(root))!, $"tracking-child-{Environment.ProcessId}.txt"); // beside the store: deleted with it
         File.WriteAllText(artifact, new string('a', 10_000));
         var announced = false;
         for (var r = 0; ; r++)
