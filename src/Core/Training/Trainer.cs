@@ -143,7 +143,9 @@ public sealed class Trainer : IDisposable
 
         string Save(long completed)
         {
-            var path = store.Save(_model, _optimizer, completed, maxIter, RecordedSettings());
+            var extra = RecordedSettings();
+            foreach (var (k, v) in _checkpoints.Metadata ?? new Dictionary<string, string>()) extra.TryAdd(k, v);
+            var path = store.Save(_model, _optimizer, completed, maxIter, extra);
             lastSaved = completed;
             lastCheckpoint = path;
             CheckpointSaved?.Invoke(this, new CheckpointSavedEventArgs(completed, path));

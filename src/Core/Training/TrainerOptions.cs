@@ -5,7 +5,9 @@ namespace Research.Core.Training;
 /// <param name="Period">Write a checkpoint every this many iterations (solver.checkpoint_period); one is always written at the end.</param>
 /// <param name="KeepLast">How many newest checkpoints are kept.</param>
 /// <param name="Resume"><c>auto</c> (newest complete checkpoint in <paramref name="Directory"/>, else from scratch), <c>never</c>, or a checkpoint file path.</param>
-public sealed record CheckpointOptions(string Directory, long Period, int KeepLast = 3, string Resume = "auto")
+/// <param name="Metadata">Extra key → value pairs stored in every checkpoint's metadata (e.g. the resolved config), read back through <see cref="CheckpointFile.ReadMetadata"/>.</param>
+public sealed record CheckpointOptions(string Directory, long Period, int KeepLast = 3, string Resume = "auto",
+    IReadOnlyDictionary<string, string>? Metadata = null)
 {
     /// <summary>Throws an <see cref="ArgumentException"/> naming the key and value when a setting is out of range.</summary>
     public void Validate()

@@ -23,7 +23,7 @@ public sealed class TrainerTests : IDisposable
         var trainer = new Trainer(net, Toys.ToyLoss(net), data, sink,
             new SolverOptions(0.05, ClipGradNorm: clip),
             new LrSchedule(maxIter, kind, kind == LrScheduleKind.MultiStep ? new long[] { maxIter / 2 } : null, WarmupIters: 3),
-            new CheckpointOptions(_dir, checkpointPeriod, KeepLast: 3, Resume: resume),
+            new CheckpointOptions(_dir, checkpointPeriod, KeepLast: 3, Resume: resume, Metadata: new Dictionary<string, string> { ["config"] = "toy" }),
             logging ?? new LoggingOptions(MetricsPeriod: metricsPeriod, Progress: ProgressMode.None, Output: TextWriter.Null),
             eval);
         var losses = new List<(long, double)>();
@@ -115,7 +115,11 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(7, r.Iteration);
         Assert.Equal(new[] { 7L }, saved);
         Assert.Equal(Path.Combine(_dir, "model_0000007.ckpt"), r.LastCheckpoint);
-        Assert.Equal(7, CheckpointFile.ReadMetadata(r.LastCheckpoint!).Iteration);
+        var meta = CheckpointFile.ReadMetadata(r.LastCheckpoint!);
+        Assert.Equal(7, meta.Iteration);
+        Assert.Equal(50, meta.MaxIter);
+        Assert.Equal("0.05", meta.Extra["base_lr"]);
+        Assert.Equal("toy", meta.Extra["config"]);
         Assert.Equal(7, run.Data.Calls);   // no batch was fetched after the request
         run.Trainer.Dispose();
     }
