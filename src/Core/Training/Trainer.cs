@@ -21,6 +21,8 @@ namespace Research.Core.Training;
 /// (in the dictionary's order) into the total that is differentiated, checked for NaN/Inf, logged. Any other
 /// key is a diagnostic (e.g. <c>num_fg_per_gt</c>): logged as a metric, never differentiated.
 /// Sink steps are the number of completed iterations (20, 40, …, max_iter).
+/// The step's dispose scope covers the batch, the loss function and the model's forward/backward: a tensor
+/// the model or loss keeps across steps (a cache) must be detached from it when stored (DetachFromDisposeScope).
 /// </remarks>
 public sealed class Trainer : IDisposable
 {
@@ -245,8 +247,9 @@ public sealed class Trainer : IDisposable
     private IReadOnlyDictionary<string, double> Evaluate(long completed)
     {
         IReadOnlyDictionary<string, double> metrics;
+        // No dispose scope here: an evaluator may keep tensors across calls (e.g. cached ground truth); it
+        // scopes each of its own batches (STYLE §7).
         using (torch.no_grad())
-        using (torch.NewDisposeScope())
         {
             try { metrics = _evaluation!.Evaluate(completed); }
             finally { _model.train(); }

@@ -63,7 +63,7 @@ public sealed record LoggingOptions(long MetricsPeriod = 20, long PrintPeriod = 
 /// <param name="Evaluate">
 /// Called with the number of completed iterations; returns named metrics (logged to the sink at that step).
 /// It may switch the model to eval mode: the trainer switches it back to train mode afterwards and runs it
-/// under no_grad inside its own dispose scope.
+/// under no_grad. It disposes its own tensors (a dispose scope per evaluation batch).
 /// </param>
 public sealed record EvaluationOptions(long Period, Func<long, IReadOnlyDictionary<string, double>> Evaluate)
 {

@@ -15,13 +15,13 @@ public sealed class TrainerTests : IDisposable
     private sealed record Run(ToyNet Net, Trainer Trainer, RecordingSink Sink, List<(long Iteration, double Total)> Losses, ToyBatchSource Data);
 
     private Run NewRun(long maxIter, long checkpointPeriod, string resume = "auto", long nanAt = -1, long metricsPeriod = 1,
-        EvaluationOptions? eval = null, LoggingOptions? logging = null, LrScheduleKind kind = LrScheduleKind.Cosine, double? clip = null)
+        EvaluationOptions? eval = null, LoggingOptions? logging = null, LrScheduleKind kind = LrScheduleKind.Cosine, double? clip = null, double weightDecay = 1e-4)
     {
         var net = Toys.NewNet(seed: 7);
         var data = new ToyBatchSource(seed: 11, nanAtIteration: nanAt);
         var sink = new RecordingSink();
         var trainer = new Trainer(net, Toys.ToyLoss(net), data, sink,
-            new SolverOptions(0.05, ClipGradNorm: clip),
+            new SolverOptions(0.05, WeightDecay: weightDecay, ClipGradNorm: clip),
             new LrSchedule(maxIter, kind, kind == LrScheduleKind.MultiStep ? new long[] { maxIter / 2 } : null, WarmupIters: 3),
             new CheckpointOptions(_dir, checkpointPeriod, KeepLast: 3, Resume: resume, Metadata: new Dictionary<string, string> { ["config"] = "toy" }),
             logging ?? new LoggingOptions(MetricsPeriod: metricsPeriod, Progress: ProgressMode.None, Output: TextWriter.Null),
@@ -202,14 +202,15 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public void LiveTensorCountStaysFlatOverManySteps()
     {
-        var run = NewRun(300, checkpointPeriod: 100, metricsPeriod: 10, clip: 1.0);
+        var run = NewRun(120, checkpointPeriod: 40, metricsPeriod: 10, clip: 1.0);
         var live = new Dictionary<long, long>();
         run.Trainer.IterationCompleted += (_, e) => live[e.Iteration] = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         run.Trainer.Run();
         run.Trainer.Dispose();
         // After the first steps (momentum buffers are created at step 1) the count must not move.
-        Assert.Equal(live[20], live[299]);
-        Assert.Equal(live[20], live[150]);
+        // 100 steps with two checkpoints and ten metric writes in between.
+        Assert.Equal(live[20], live[119]);
+        Assert.Equal(live[20], live[70]);
     }
 
     [Fact]
@@ -223,5 +224,37 @@ public sealed class TrainerTests : IDisposable
         Assert.Contains("solver.momentum", Make(new SolverOptions(0.1, Momentum: 1.5), new LrSchedule(10), ok).Message);
         Assert.Contains("solver.checkpoint_period", Make(new SolverOptions(0.1), new LrSchedule(10), ok with { Period = 0 }).Message);
         Assert.Contains("'nowhere.ckpt'", Make(new SolverOptions(0.1), new LrSchedule(10), ok with { Resume = "nowhere.ckpt" }).Message);
+    }
+
+    [Fact]
+    public void ResumingWithChangedSettingsWarnsAndUsesTheNewOnes()
+    {
+        var first = NewRun(6, checkpointPeriod: 3);
+        first.Trainer.Run();
+        first.Trainer.Dispose();
+        var explicitPath = Path.Combine(_dir, "model_0000003.ckpt");
+
+        var again = NewRun(12, checkpointPeriod: 3, resume: explicitPath, weightDecay: 5e-4);
+        var r = again.Trainer.Run();
+        again.Trainer.Dispose();
+
+        Assert.Equal(3, r.StartIteration);
+        Assert.Equal(explicitPath, r.ResumedFrom);
+        Assert.Contains(r.Warnings, w => w.Contains("weight_decay 0.0001 for group 'default'") && w.Contains("continuing with 0.0005"));
+        Assert.Contains(r.Warnings, w => w.Contains("with schedule") && w.Contains("\"max_iter\":6"));
+        Assert.Equal(5e-4, again.Trainer.Optimizer.ParamGroups.Cast<TorchSharp.Modules.SGD.ParamGroup>().First().Options.weight_decay);
+        Assert.Equal(explicitPath, again.Sink.Tags["trainer.resumed_from"]);
+        Assert.Equal(9, again.Losses.Count);
+    }
+
+    [Fact]
+    public void ResumeNeverStartsOverAndSaysTheFolderHoldsCheckpoints()
+    {
+        NewRun(3, checkpointPeriod: 3).Trainer.Run();
+        var again = NewRun(3, checkpointPeriod: 3, resume: "never");
+        var r = again.Trainer.Run();
+        Assert.Equal(0, r.StartIteration);
+        Assert.Equal(3, again.Losses.Count);
+        Assert.Contains(r.Warnings, w => w.Contains("resume: never") && w.Contains(_dir));
     }
 }
