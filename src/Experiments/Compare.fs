@@ -147,7 +147,12 @@ could not be read or the files could not be written.
                 File.WriteAllText(Path.Combine(dir, CsvFile), CompareTable.toCsv table)
                 let plotPath = Path.Combine(dir, PlotFile)
                 out.WriteLine()
-                match ComparePlot.write table plotPath ComparePlot.defaultSize with
+                let plotted =
+                    try
+                        ComparePlot.write table plotPath ComparePlot.defaultSize
+                    with e when not (e :? IOException || e :? UnauthorizedAccessException) ->
+                        Error(sprintf "drawing it failed (%s: %s)" (e.GetType().Name) e.Message)
+                match plotted with
                 | Ok() -> out.WriteLine(sprintf "Wrote %s, %s and %s in %s" MarkdownFile CsvFile PlotFile dir)
                 | Error why ->
                     if File.Exists plotPath then File.Delete plotPath // a plot from an earlier comparison would mislead
