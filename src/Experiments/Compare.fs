@@ -61,7 +61,8 @@ What and where:
                        Default: MLFLOW_TRACKING_URI, else ./mlruns.
   --out DIR            the output folder (default: outputs/compare/<parent run id or experiment>).
                        Files: table.md, table.csv, plot.png.
-  -h, --help           this text
+  -h, --help, help     this text (dotnet fsi answers --help itself, in any position: write
+                       `dotnet fsi scripts/compare.fsx -- --help` or `... compare.fsx help`)
 
 The swept keys come from the runs' research.swept_keys tag; without it, they are the params whose values
 differ among the compared runs. Exit codes: 0 done, 2 bad arguments or nothing to compare, 1 the store
@@ -88,7 +89,7 @@ could not be read or the files could not be written.
                 | _ -> Error(sprintf "%s needs a value." flag)
             match rest with
             | [] -> Ok acc
-            | ("-h" | "--help") :: tail -> loop { acc with Help = true } tail
+            | ("-h" | "--help" | "help") :: tail -> loop { acc with Help = true } tail
             | "--all" :: tail -> loop { acc with All = true } tail
             | "--parent" :: tail when acc.Parent.IsSome -> Error "--parent is given twice."
             | "--parent" :: tail -> value "--parent" tail (fun v -> { acc with Parent = Some v })

@@ -144,7 +144,7 @@ module ComparePlot =
         plot.Title(sprintf "%s vs %s\n%s" data.Metric data.XKey title)
         plot.XLabel data.XKey
         plot.YLabel data.Metric
-        if data.Series.Length > 1 then plot.ShowLegend(Alignment.LowerRight) |> ignore
+        if data.Series.Length > 1 then plot.ShowLegend(Edge.Right) |> ignore
         else plot.HideLegend() |> ignore
         plot.SavePng(path, width, height) |> ignore
 

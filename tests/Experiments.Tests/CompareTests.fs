@@ -418,10 +418,11 @@ let commandTests =
             Expect.equal code 0 "exit 0"
             Expect.stringStarts stdout (sprintf "Comparison: sweep norm-sweep (%s), experiment norm" (f ()).NormParent) "norm sweep"
         }
-        test "--help prints the usage, exit 0" {
-            let code, stdout, _ = command [ "--help" ]
-            Expect.equal code 0 "exit 0"
-            Expect.stringStarts stdout "Usage: dotnet fsi scripts/compare.fsx" "usage"
+        test "--help, -h and help print the usage, exit 0" {
+            for flag in [ "--help"; "-h"; "help" ] do
+                let code, stdout, _ = command [ "--parent"; "x"; flag ]
+                Expect.equal code 0 ("exit 0 for " + flag)
+                Expect.stringStarts stdout "Usage: dotnet fsi scripts/compare.fsx" ("usage for " + flag)
         }
         test "argument errors exit 2 with the argument named" {
             let check args (message: string) =
@@ -446,5 +447,28 @@ let commandTests =
             let selected = { Title = "t"; Label = "my exp/1"; Parent = None; Runs = [] }
             Expect.equal (Compare.outputFolder options selected) (Path.Combine("outputs", "compare", "my_exp_1")) "sanitised"
             Expect.equal (Compare.outputFolder { options with OutDir = Some "x" } selected) "x" "--out wins"
+        }
+    ]
+
+[<Tests>]
+let threeKeyTests =
+    testList "Compare.plot3" [
+        test "three swept keys: one line per (tau, kernel) pair, in sorted order" {
+            let row name a t k y =
+                { RunId = name; RunName = name; Status = RunStatus.Finished; StartTime = 0L; Params = [ Some a; Some t; Some k ]; Metrics = [ Some y ] }
+            let table =
+                {
+                    Title = "t"
+                    SweptKeys = [ "model.poto.alpha"; "model.filter.tau"; "model.filter.kernel_size" ]
+                    MetricKeys = [ "bbox/AP" ]
+                    Rows = [ row "r1" "0.5" "2" "5" 0.1; row "r2" "0.5" "0" "3" 0.2; row "r3" "1" "2" "5" 0.3; row "r4" "0.5" "2" "3" 0.4 ]
+                }
+            match ComparePlot.plotData table with
+            | Ok d ->
+                Expect.equal (d.Series |> List.map (fun s -> s.Label, s.Points)) [
+                    "tau=0, kernel_size=3", [ "0.5", 0.2 ]
+                    "tau=2, kernel_size=3", [ "0.5", 0.4 ]
+                    "tau=2, kernel_size=5", [ "0.5", 0.1; "1", 0.3 ] ] "series"
+            | Error e -> failtest e
         }
     ]
