@@ -122,8 +122,15 @@ module CompareSelect =
     let private activeExperiments (tracker: MlflowTracker) =
         tracker.ListExperiments() |> Seq.filter (fun e -> e.LifecycleStage = "active") |> Seq.toList
 
+    let private isRunId (runId: string) =
+        try
+            MlflowNames.ValidateRunId runId
+            true
+        with :? TrackingException -> false
+
     let private byParentId (tracker: MlflowTracker) (runId: string) =
-        match tracker.Store.GetRun runId with
+        // A malformed id is refused here: a server answers it with a 400, not "no such run".
+        match (if isRunId runId then tracker.Store.GetRun runId else null) with
         | null ->
             Error(sprintf "Unknown run id '%s' in the store %s (give a sweep's parent run id: the run page's id, 32 hex characters)." runId tracker.Uri)
         | run when run.Info.LifecycleStage <> "active" ->

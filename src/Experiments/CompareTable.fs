@@ -77,16 +77,21 @@ module CompareTable =
     let parseSweptKeysTag (value: string) : string list =
         value.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries) |> Array.toList |> List.distinct
 
-    /// The swept keys: the research.swept_keys tag of the parent (else of a child) in its order, or when no
-    /// run carries it, the params that differ among the compared runs.
+    let private sweptKeysTagOf (run: RunRecord) =
+        match run.Tags.TryGetValue CompareSelect.SweptKeysTag with
+        | true, v when not (String.IsNullOrWhiteSpace v) -> Some(parseSweptKeysTag v)
+        | _ -> None
+
+    /// The swept keys, in the order of the research.swept_keys tag: the parent's, else the one every compared
+    /// run carries; otherwise (no tag, or runs of several sweeps whose tags differ) the params that differ
+    /// among the compared runs.
     let sweptKeys (selected: SelectedRuns) : string list =
-        let tagged =
-            Option.toList selected.Parent @ selected.Runs
-            |> List.tryPick (fun r ->
-                match r.Tags.TryGetValue CompareSelect.SweptKeysTag with
-                | true, v when not (String.IsNullOrWhiteSpace v) -> Some(parseSweptKeysTag v)
-                | _ -> None)
-        match tagged with
+        let fromParent = selected.Parent |> Option.bind sweptKeysTagOf
+        let fromRuns =
+            match selected.Runs |> List.map sweptKeysTagOf |> List.distinct with
+            | [ Some keys ] -> Some keys
+            | _ -> None
+        match Option.orElse fromRuns fromParent with
         | Some keys -> keys
         | None -> inferSweptKeys selected.Runs
 

@@ -294,6 +294,16 @@ let tableTests =
             Expect.equal (t.Rows |> List.map (fun r -> r.RunName)) [ "u1"; "u2"; "u0"; "u3" ] "(0.2,2) (0.5,0) (0.5,2) (0.8,0)"
             Expect.equal (tableOf (CompareSource.Experiment("baseline", false)) []).SweptKeys [ "seed" ] "baseline differs in seed only"
         }
+        test "--all over runs of two sweeps with different tags infers the keys" {
+            let t = tableOf (CompareSource.Experiment("ablation", true)) []
+            Expect.equal t.SweptKeys [ "model.poto.alpha"; "model.filter.kernel_size"; "model.filter.tau" ] "alpha (3 values), then kernel and tau (2 each) by key"
+            Expect.equal t.Rows.Length 7 "seven runs"
+        }
+        test "a malformed run id is an unknown run id, not a store failure" {
+            let code, _, err = command [ "--uri"; (f ()).Root; "--parent"; "../etc" ]
+            Expect.equal code 2 "exit 2"
+            Expect.stringContains err "Unknown run id '../etc'" "message"
+        }
         test "inferSweptKeys counts a param missing from some runs as differing" {
             let run id (ps: (string * string) list) =
                 RunRecord(RunInfo(id, "1", id, "", RunStatus.Finished, 0L, Nullable(), "", "active"), readOnlyDict ps, readOnlyDict [], readOnlyDict [])
