@@ -146,15 +146,16 @@ module CompareSelect =
             | _ -> sweepOf tracker run children
 
     let private latestInStore (tracker: MlflowTracker) =
-        let experiments = activeExperiments tracker
-        let runs = tracker.Store.SearchRuns(experiments |> List.map (fun e -> e.ExperimentId) |> List.toArray) |> Seq.toList
-        match newestParent runs with
-        | Some parent -> sweepOf tracker parent (childrenIn runs parent)
-        | None when experiments.IsEmpty ->
+        match activeExperiments tracker with
+        | [] ->
             Error(sprintf "No sweep found: the store %s holds no experiment (set --uri or MLFLOW_TRACKING_URI to the store the runs went to)." tracker.Uri)
-        | None ->
-            let names = experiments |> List.map (fun e -> e.Name) |> String.concat ", "
-            Error(sprintf "No sweep found in the store %s (no parent run with child runs); experiments there: %s. Compare an experiment's runs with --experiment NAME." tracker.Uri names)
+        | experiments ->
+            let runs = tracker.Store.SearchRuns(experiments |> List.map (fun e -> e.ExperimentId) |> List.toArray) |> Seq.toList
+            match newestParent runs with
+            | Some parent -> sweepOf tracker parent (childrenIn runs parent)
+            | None ->
+                let names = experiments |> List.map (fun e -> e.Name) |> String.concat ", "
+                Error(sprintf "No sweep found in the store %s (no parent run with child runs); experiments there: %s. Compare an experiment's runs with --experiment NAME." tracker.Uri names)
 
     let private byExperiment (tracker: MlflowTracker) (name: string) (allRuns: bool) =
         let active = tracker.Store.GetExperimentByName name |> Option.ofObj |> Option.filter (fun e -> e.LifecycleStage = "active")

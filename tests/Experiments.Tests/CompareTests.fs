@@ -84,6 +84,16 @@ let errorTests =
                 Expect.stringContains e "--experiment NAME" "says what to do"
             | Ok s -> failtestf "expected no sweep, got %s" s.Title
         }
+        test "a sweep whose children have not started yet" {
+            let root = tempDir ()
+            let parent =
+                use t = new MlflowTracker(root)
+                let exp = t.Store.GetOrCreateExperiment "starting"
+                createRun t.Store exp "just-started" t0 [ CompareSelect.SweepTag, "parent" ]
+            let code, _, err = command [ "--uri"; root ]
+            Expect.equal code 2 "exit 2"
+            Expect.stringContains err (sprintf "error: Sweep run %s ('just-started') has no child runs yet: nothing to compare." parent) "message"
+        }
         test "no sweep in an empty store" {
             let code, _, err = command [ "--uri"; Path.Combine(tempDir (), "nothing") ]
             Expect.equal code 2 "exit 2"
