@@ -28,15 +28,15 @@ type CompareCommand =
 /// first metric against the first swept key (scripts/compare.fsx, Cli "compare").
 module Compare =
 
-    /// File names written into the output folder.
+    /// The markdown table's file name in the output folder.
     [<Literal>]
     let MarkdownFile = "table.md"
 
-    /// File names written into the output folder.
+    /// The CSV table's file name in the output folder.
     [<Literal>]
     let CsvFile = "table.csv"
 
-    /// File names written into the output folder.
+    /// The plot's file name in the output folder.
     [<Literal>]
     let PlotFile = "plot.png"
 
