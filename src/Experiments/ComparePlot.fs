@@ -37,29 +37,6 @@ type PlotData =
 /// runs are plotted.
 module ComparePlot =
 
-    /// Scripts load the library with Assembly.LoadFrom, so the host (fsi) knows nothing of its native assets:
-    /// SkiaSharp's bare-name probe misses runtimes/linux-x64/native/libSkiaSharp.so (its soname carries a
-    /// version, so loading it by path first is not enough either). This resolver finds SkiaSharp's and
-    /// HarfBuzzSharp's natives next to the managed dll; it only runs where the normal probe failed.
-    let private nativeResolver =
-        lazy
-            (let skia = typeof<SkiaSharp.SKBitmap>.Assembly
-             let dir =
-                 match Path.GetDirectoryName skia.Location with
-                 | null -> ""
-                 | d -> d
-             let arch = if RuntimeInformation.ProcessArchitecture = Architecture.Arm64 then "arm64" else "x64"
-             let resolve (_: Assembly) (name: string) : nativeint =
-                 if OperatingSystem.IsLinux() && (name = "libSkiaSharp" || name = "libHarfBuzzSharp") && dir <> "" then
-                     [ Path.Combine(dir, "runtimes", "linux-" + arch, "native", name + ".so"); Path.Combine(dir, name + ".so") ]
-                     |> List.tryFind File.Exists
-                     |> Option.map NativeLibrary.Load
-                     |> Option.defaultValue 0n
-                 else 0n
-             match AssemblyLoadContext.GetLoadContext skia with
-             | null -> ()
-             | context -> context.add_ResolvingUnmanagedDll(Func<Assembly, string, nativeint> resolve))
-
     /// Default image size in pixels.
     let defaultSize = (900, 560)
 
@@ -138,7 +115,8 @@ module ComparePlot =
 
     /// Writes the PNG (width × height pixels) of the plot data; title is the comparison's title.
     let render (data: PlotData) (title: string) (path: string) (width: int, height: int) : unit =
-        nativeResolver.Force()
+        // Scripts load the library with Assembly.LoadFrom: SkiaSharp's natives need Core's resolver.
+        Research.Core.Runtime.NativeAssets.EnsureResolver()
         use plot = new Plot()
         if data.Numeric then lines plot data else bars plot data
         plot.Title(sprintf "%s vs %s\n%s" data.Metric data.XKey title)
