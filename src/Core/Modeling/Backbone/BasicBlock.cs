@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Research.Core.Modeling.Backbone;
 
 /// <summary>
-/// The two-conv residual block of ResNet-18/34 (cvpods resnet.py BasicBlock):
+/// The two-conv residual block of ResNet-18/34 (cvpods modeling/backbone/resnet.py l.61-126, BasicBlock):
 /// relu(conv2(relu(conv1(x))) + shortcut(x)), 3×3 convs with norm, the stride in conv1 and a 1×1
 /// projection shortcut when the channel count changes.
 /// </summary>

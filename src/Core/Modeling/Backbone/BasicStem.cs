@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Research.Core.Modeling.Backbone;
 
 /// <summary>
-/// The ResNet stem (cvpods resnet.py BasicStem): 7×7 stride-2 conv with norm, ReLU, 3×3 stride-2 max pool
+/// The ResNet stem (cvpods modeling/backbone/resnet.py l.488-525, BasicStem): 7×7 stride-2 conv with norm, ReLU, 3×3 stride-2 max pool
 /// (padding 1) — stride 4 overall.
 /// </summary>
 public sealed class BasicStem : nn.Module<Tensor, Tensor>

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Research.Core.Modeling.Backbone;
 
 /// <summary>
-/// The 1×1 → 3×3 → 1×1 residual block of ResNet-50/101 (cvpods resnet.py BottleneckBlock). With
+/// The 1×1 → 3×3 → 1×1 residual block of ResNet-50/101 (cvpods modeling/backbone/resnet.py l.129-234, BottleneckBlock). With
 /// <c>strideInOneByOne</c> (the MSRA/Caffe2 layout, cvpods' detection default) the stride sits in the
 /// first 1×1 conv, otherwise in the 3×3 conv (torchvision layout). The 3×3 conv is grouped for ResNeXt.
 /// </summary>

@@ -6,7 +6,7 @@ namespace Research.Core.Modeling.Backbone;
 
 /// <summary>
 /// A 2-D convolution followed by an optional norm layer: the port of cvpods' Conv2d wrapper
-/// (layers/wrappers.py), keyed as it is — <c>weight</c>, <c>bias</c> (if any) and <c>norm.*</c> — so
+/// (layers/wrappers.py l.59-117), keyed as it is — <c>weight</c>, <c>bias</c> (if any) and <c>norm.*</c> — so
 /// reference checkpoints map 1:1 (e.g. <c>stem.conv1.weight</c>, <c>stem.conv1.norm.running_mean</c>).
 /// </summary>
 public sealed class Conv2dWithNorm : nn.Module<Tensor, Tensor>

@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace Research.Core.Modeling.Backbone;
 
 /// <summary>
-/// Feature pyramid on a bottom-up backbone, as cvpods builds it for RetinaNet/FCOS/DeFCN (fpn.py FPN with
-/// LastLevelP6P7 on P5, build_retinanet_resnet_fpn_p5_backbone): per input level a 1×1 lateral conv and
+/// Feature pyramid on a bottom-up backbone, as cvpods builds it for RetinaNet/FCOS/DeFCN (modeling/backbone/fpn.py l.39-176 FPN with
+/// LastLevelP6P7 on P5, l.264-300 and l.333 build_retinanet_resnet_fpn_p5_backbone): per input level a 1×1 lateral conv and
 /// a 3×3 output conv (<c>fpn_lateral{s}</c>, <c>fpn_output{s}</c> with s = log2 stride), a top-down path
 /// of nearest ×2 upsampling with sum fusion, then the top block (<c>top_block.p6</c>, <c>top_block.p7</c>).
 /// Children and keys equal the reference's <c>backbone.*</c> keys without the <c>backbone.</c> prefix.
@@ -99,7 +99,7 @@ public sealed class Fpn : nn.Module<Tensor, Tensor[]>, IBackbone
         for (var i = n - 2; i >= 0; i--)
         {
             var lateral = _lateral[i].call(bottomUpFeatures[i]);
-            // The reference upsamples by scale_factor 2 (nearest); for exact doubling that is the same as
+            // The reference upsamples by scale_factor 2 (nearest, fpn.py l.154); for exact doubling that is the same as
             // resizing to the lateral map's size. When the input is not a multiple of the size divisibility
             // the reference fails on the size mismatch; resizing to the lateral size keeps going instead.
             var topDown = nn.functional.interpolate(prev, size: new[] { lateral.shape[2], lateral.shape[3] },

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Research.Core.Modeling.Backbone;
 
 /// <summary>
-/// BatchNorm2d with fixed statistics and affine terms (cvpods layers/batch_norm.py, FrozenBatchNorm2d):
+/// BatchNorm2d with fixed statistics and affine terms (cvpods layers/batch_norm.py l.19-68, FrozenBatchNorm2d):
 /// y = x · s + (bias − running_mean · s) with s = weight / √(running_var + eps), per channel.
 /// All four tensors are buffers (never trained), so pretrained detectors keep their ImageNet statistics.
 /// </summary>
@@ -52,7 +52,7 @@ public sealed class FrozenBatchNorm2d : nn.Module<Tensor, Tensor>
     public Tensor RunningVar => running_var;
 
     /// <summary>
-    /// The frozen copy of a BatchNorm2d, as cvpods' convert_frozen_batchnorm makes it when a stage is frozen:
+    /// The frozen copy of a BatchNorm2d, as cvpods' convert_frozen_batchnorm (batch_norm.py l.113-143) makes it when a stage is frozen:
     /// affine terms, running statistics and eps are copied (so a fresh BN gives running_var 1, not 1 − eps).
     /// </summary>
     public static FrozenBatchNorm2d FromBatchNorm(BatchNorm2d bn)

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Research.Core.Modeling.Backbone;
 
 /// <summary>
-/// The extra coarse FPN levels of RetinaNet/FCOS/DeFCN (cvpods fpn.py LastLevelP6P7): p6 = conv3×3 s2(input),
+/// The extra coarse FPN levels of RetinaNet/FCOS/DeFCN (cvpods modeling/backbone/fpn.py l.204-227, LastLevelP6P7): p6 = conv3×3 s2(input),
 /// p7 = conv3×3 s2(relu(p6)), both with bias and the Caffe2 Xavier fill. The input is P5 for DeFCN
 /// (FPN.BLOCK_IN_FEATURES = "p5"). With one level only p6 is built (P3–P6 pyramids).
 /// </summary>

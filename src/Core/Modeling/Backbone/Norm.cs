@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Research.Core.Modeling.Backbone;
 
 /// <summary>
-/// The normalisation layers a conv can carry, by the names cvpods' get_norm uses:
+/// The normalisation layers a conv can carry, by the names cvpods' get_norm uses (layers/batch_norm.py l.146-165):
 /// "FrozenBN", "BN", "GN" (GroupNorm with 32 groups) and "" (none).
 /// </summary>
 public static class Norm

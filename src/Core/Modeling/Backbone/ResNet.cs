@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace Research.Core.Modeling.Backbone;
 
 /// <summary>
-/// ResNet-18/34/50/101/152 as cvpods builds it for detection (modeling/backbone/resnet.py,
-/// build_resnet_backbone): stem + stages res2..res5, children named as in the reference state dict
+/// ResNet-18/34/50/101/152 as cvpods builds it for detection (modeling/backbone/resnet.py l.586-669 ResNet,
+/// l.671-816 build_resnet_backbone): stem + stages res2..res5, children named as in the reference state dict
 /// (<c>stem.conv1</c>, <c>res2.0.conv1</c>, …). Returns the requested stage outputs, e.g. res3..res5.
 /// Stages after the last requested one are not built (as the reference, to avoid unused parameters).
 /// </summary>
@@ -51,6 +51,8 @@ public sealed class ResNet : nn.Module<Tensor, Tensor[]>, IBackbone
         Norm.Validate(norm);
         if (freezeAt is < 0 or > 5)
             throw new ArgumentOutOfRangeException(nameof(freezeAt), freezeAt, "freeze_at must be 0 (nothing) .. 5 (everything up to res5)");
+        // cvpods also insists on res2 width 64 for ResNet-18/34 (resnet.py l.735-742); narrower widths are allowed
+        // here so tiny experiments and fixtures can use them. Groups stay refused: basic blocks have none.
         var basic = depth is 18 or 34;
         if (basic && numGroups != 1)
             throw new ArgumentException($"ResNet-{depth} uses basic blocks, which have no groups: num_groups must be 1 (got {numGroups})", nameof(numGroups));
@@ -67,6 +69,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor[]>, IBackbone
             if (_outIndices[i] <= _outIndices[i - 1])
                 throw new ArgumentException($"output features must be distinct and in network order (stem, res2..res5): [{string.Join(", ", names)}]", nameof(outFeatures));
 
+        // resnet.py l.695-699: freeze_at ≥ 1 freezes the stem (parameters and BN → FrozenBN).
         stem = new BasicStem(inChannels, stemOutChannels, norm, frozenNorm: freezeAt >= 1);
         if (freezeAt >= 1) foreach (var p in stem.parameters()) p.requires_grad = false;
         register_module("stem", stem);
@@ -79,7 +82,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor[]>, IBackbone
         for (var stageIdx = 2; stageIdx <= maxStage; stageIdx++)
         {
             var frozen = freezeAt >= stageIdx;
-            var firstStride = stageIdx == 2 ? 1 : 2;
+            var firstStride = stageIdx == 2 ? 1 : 2;   // resnet.py l.757 (res5 dilation is always 1 here)
             var blocks = new List<ResNetBlock>();
             for (var b = 0; b < blocksPerStage[stageIdx - 2]; b++)
             {
@@ -89,7 +92,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor[]>, IBackbone
                     ? new BasicBlock(blockIn, outCh, stride, norm, frozen)
                     : new BottleneckBlock(blockIn, outCh, bottleneck, stride, numGroups, norm, strideInOneByOne, frozenNorm: frozen));
             }
-            if (frozen) foreach (var block in blocks) block.Freeze();
+            if (frozen) foreach (var block in blocks) block.Freeze();   // resnet.py l.805-807
             var stage = new ResNetStage(blocks);
             register_module("res" + stageIdx.ToString(CultureInfo.InvariantCulture), stage);
             stages.Add(stage);

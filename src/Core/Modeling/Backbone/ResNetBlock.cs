@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Research.Core.Modeling.Backbone;
 
 /// <summary>
-/// What every residual block tells its stage: channels in and out and its stride (cvpods ResNetBlockBase).
+/// What every residual block tells its stage: channels in and out and its stride (cvpods modeling/backbone/resnet.py l.39-58, ResNetBlockBase).
 /// </summary>
 public abstract class ResNetBlock : nn.Module<Tensor, Tensor>
 {

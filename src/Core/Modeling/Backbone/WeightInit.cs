@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Research.Core.Modeling.Backbone;
 
 /// <summary>
-/// The Caffe2-style weight fills of cvpods (modeling/nn_utils/weight_init.py). Both set the bias to 0.
+/// The Caffe2-style weight fills of cvpods (modeling/nn_utils/weight_init.py l.68-93). Both set the bias to 0.
 /// </summary>
 public static class WeightInit
 {

@@ -51,6 +51,31 @@ public class FpnParityTests
     }
 
     [Fact]
+    public void R50MovedToFloat64StillMatchesOfficial()
+    {
+        // module.to(dtype) must carry the FrozenBN buffers and conv parameters held in fields along.
+        var inputs = BackboneFixtures.Read("inputs.safetensors");
+        var expected = BackboneFixtures.Read("r50_fpn_io.safetensors");
+        using var model = BackboneFixtures.NarrowR50();
+        WeightLoader.Load(model, BackboneFixtures.Path("r50_fpn_weights.safetensors"));
+        model.to(ScalarType.Float64);
+        Assert.All(model.state_dict().Values, t => Assert.Equal(ScalarType.Float64, t.dtype));
+        using var a64 = inputs["a"].to(ScalarType.Float64);
+        model.eval();
+        using (no_grad())
+        {
+            var outs = model.call(a64);
+            for (var l = 0; l < 5; l++)
+            {
+                using var o32 = outs[l].to(ScalarType.Float32);
+                Assert.True(BackboneFixtures.ScaledMaxError(o32, expected["a_" + Levels[l]]) <= Tolerance, Levels[l]);
+            }
+            BackboneFixtures.DisposeAll(outs);
+        }
+        BackboneFixtures.DisposeAll(inputs.Values.Concat(expected.Values));
+    }
+
+    [Fact]
     public void R50BottomUpMatchesOfficialRes3ToRes5()
     {
         var inputs = BackboneFixtures.Read("inputs.safetensors");
