@@ -34,6 +34,6 @@ public sealed class ResNetStage : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var y = x;
         foreach (var block in _blocks) y = block.call(y);
-        return (ReferenceEquals(y, x) ? x.alias() : y).MoveToOuterDisposeScope();
+        return y.MoveToOuterDisposeScope();   // at least one block ran, so y is not the caller's x
     }
 }

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace Research.Core.Tests.Modeling.Backbone;
 
 /// <summary>Initial weights follow cvpods' fills: MSRA (ResNet convs) and Caffe2 Xavier (FPN, P6/P7), biases 0.</summary>
+[Collection(GlobalTorchRngCollection.Name)]
 public class InitializationTests
 {
     [Fact]
