@@ -58,25 +58,37 @@ public static class SuccessPlot
         canvas.Restore();
 
         var order = Enumerable.Range(0, curves.Count).OrderByDescending(i => curves[i].Result.SuccessAuc).ToArray();
-        for (var k = 0; k < order.Length; k++)
+        var thresholds = OnePassEvaluation.SuccessThresholds;
+        foreach (var k in order)
         {
-            var (name, result) = curves[order[k]];
-            using var line = new SKPaint { Color = Palette[order[k] % Palette.Length], StrokeWidth = 2.5f, Style = SKPaintStyle.Stroke, IsAntialias = true };
+            using var line = LinePaint(k);
             using var path = new SKPath();
-            var thresholds = OnePassEvaluation.SuccessThresholds;
-            for (var i = 0; i < result.SuccessCurve.Count; i++)
+            var curve = curves[k].Result.SuccessCurve;
+            for (var i = 0; i < curve.Count; i++)
             {
-                var p = new SKPoint(X(thresholds[i]), Y(result.SuccessCurve[i]));
+                var p = new SKPoint(X(thresholds[i]), Y(curve[i]));
                 if (i == 0) path.MoveTo(p); else path.LineTo(p);
             }
             canvas.DrawPath(path, line);
-            // legend, best AUC first, bottom-left (success curves fall to the right)
+        }
+        // legend over the curves, best AUC first, bottom-left (success curves fall to the right)
+        var legendWidth = curves.Max(c => font.MeasureText(LegendText(c.Name, c.Result))) + 56;
+        using (var legendBack = new SKPaint { Color = new SKColor(255, 255, 255, 225) })
+            canvas.DrawRect(left + 6, bottom - 8 - 20 * order.Length, legendWidth, 20 * order.Length + 2, legendBack);
+        for (var k = 0; k < order.Length; k++)
+        {
+            using var line = LinePaint(order[k]);
             var ly = bottom - 14 - 20 * (order.Length - 1 - k);
             canvas.DrawLine(left + 12, ly - 4, left + 40, ly - 4, line);
-            var text = string.Create(CultureInfo.InvariantCulture, $"{name} [{result.SuccessAuc:0.000}]");
-            canvas.DrawText(text, left + 46, ly, SKTextAlign.Left, font, ink);
+            canvas.DrawText(LegendText(curves[order[k]].Name, curves[order[k]].Result), left + 46, ly, SKTextAlign.Left, font, ink);
         }
         canvas.Flush();
         return bitmap;
     }
+
+    private static SKPaint LinePaint(int index) =>
+        new() { Color = Palette[index % Palette.Length], StrokeWidth = 2.5f, Style = SKPaintStyle.Stroke, IsAntialias = true };
+
+    private static string LegendText(string name, OnePassResult result) =>
+        string.Create(CultureInfo.InvariantCulture, $"{name} [{result.SuccessAuc:0.000}]");
 }
