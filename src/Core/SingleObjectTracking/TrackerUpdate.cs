@@ -75,6 +75,7 @@ public static class TrackerUpdate
         if (scores.dim() != 1 || scores.shape[0] != boxes.shape[0])
             throw new ArgumentException($"detector scores must be (D) with D = {boxes.shape[0]}, got ({string.Join(", ", scores.shape)})");
         if (boxes.shape[0] == 0) return null;
+        using var scope = NewDisposeScope();
         var s = scores.to_type(ScalarType.Float64).cpu().data<double>().ToArray();
         var best = -1;
         for (var i = 0; i < s.Length; i++)

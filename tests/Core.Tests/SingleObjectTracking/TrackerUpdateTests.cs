@@ -2,6 +2,7 @@ using Research.Core.Data.Crops;
 using Research.Core.Runtime;
 using Research.Core.SingleObjectTracking;
 using Xunit;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Research.Core.Tests.SingleObjectTracking;
@@ -120,5 +121,37 @@ public class TrackerUpdateTests
         Assert.True(tracked.SuccessAuc > 0.75, $"tracker AUC {tracked.SuccessAuc}");
         Assert.True(baseline.SuccessAuc < 0.2, $"baseline AUC {baseline.SuccessAuc}");
         Assert.All(steps.Skip(1), s => Assert.Equal(0.9, s.Score, 6)); // the decoy (score 0.2) is never taken
+    }
+}
+
+public class TrackerLeakTests
+{
+    public TrackerLeakTests() => TorchRuntime.EnsureLoaded();
+
+    [Fact]
+    public void StepsAndTrainingSamplesReleaseEverythingTheyDoNotReturn()
+    {
+        using var frame = rand(3, 60, 80, generator: new TorchSharp.torch.Generator(2)) * 255;
+        using var objects = new Research.Core.Data.DetectionTarget(tensor(new float[] { 10, 10, 30, 30 }, new long[] { 1, 4 }), tensor(new long[] { 0 }));
+        var settings = new CropSettings(2, 32, 0.5, new CropJitter(0.1, 0.1));
+        var options = new TrackerOptions(2, 32, 0.5);
+        var random = new Random(1);
+        // no outer dispose scope: the detector's outputs and every temporary must be released inside
+        DetectInCrop detect = crop => (tensor(new float[] { 8, 8, 24, 24 }, new long[] { 1, 4 }), tensor(new[] { 0.5f }));
+        long Round()
+        {
+            TrackerUpdate.Step(frame, new BoxXyxy(10, 10, 30, 30), detect, options);
+            var (crop, target, _) = CropTrainingSample.Make(frame, objects, 0, settings, random);
+            crop.Dispose();
+            target.Dispose();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            return DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        }
+        Round();
+        var after1 = Round();
+        Round();
+        Round();
+        Assert.Equal(after1, Round());
     }
 }

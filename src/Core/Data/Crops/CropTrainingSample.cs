@@ -22,7 +22,8 @@ public static class CropTrainingSample
         settings.Validate();
         if (centreOn < 0 || centreOn >= objects.Count)
             throw new ArgumentOutOfRangeException(nameof(centreOn), centreOn, $"object index out of range for {objects.Count} boxes");
-        var b = objects.Boxes[centreOn].to_type(ScalarType.Float64).data<double>().ToArray();
+        double[] b;
+        using (NewDisposeScope()) b = objects.Boxes[centreOn].to_type(ScalarType.Float64).cpu().data<double>().ToArray();
         var centre = new BoxXyxy(b[0], b[1], b[2], b[3]);
         var jitter = settings.Jitter.Sample(random);
         var (crop, map) = TargetCrop.Around(image, centre, settings.Context, settings.OutputSize, jitter);
