@@ -31,8 +31,11 @@ public sealed record OnePassResult(IReadOnlyList<double> Ious, IReadOnlyList<dou
 /// Precision score = the point at 20 pixels.</item>
 /// <item>A sequence set is summarised by averaging the per-sequence curves (each sequence weighs the same).</item>
 /// </list>
-/// IoU and centres use continuous x, y, w, h; OTB's 1-based "x + (w − 1) / 2" centres give the same
+/// IoU is clipped to [0, 1] as pysot does (got10k's unclipped IoU can round to 1 + 1e−15 for an exact copy and
+/// then count at t = 1: float noise, not tracking), so the point at t = 1 is always 0 and a perfect tracker
+/// scores AUC 20/21. Centres use continuous x, y, w, h; OTB's 1-based "x + (w − 1) / 2" centres give the same
 /// differences. Ground truth here always has w, h &gt; 0, so OTB's handling of invalid frames never applies.
+/// Fixtures/sot/generate_ope.py pins these curves to numpy.
 /// </summary>
 public static class OnePassEvaluation
 {
@@ -42,14 +45,14 @@ public static class OnePassEvaluation
     /// <summary>The 51 centre-error thresholds 0..50 pixels.</summary>
     public static IReadOnlyList<double> PrecisionThresholds { get; } = Enumerable.Range(0, 51).Select(i => (double)i).ToArray();
 
-    /// <summary>IoU of two boxes (0 when disjoint or empty).</summary>
+    /// <summary>IoU of two boxes (0 when disjoint or empty, at most 1).</summary>
     public static double Iou(BoxXyxy a, BoxXyxy b)
     {
         var iw = Math.Min(a.X2, b.X2) - Math.Max(a.X1, b.X1);
         var ih = Math.Min(a.Y2, b.Y2) - Math.Max(a.Y1, b.Y1);
         if (iw <= 0 || ih <= 0) return 0;
         var inter = iw * ih;
-        return inter / (a.Area + b.Area - inter);
+        return Math.Min(1.0, inter / (a.Area + b.Area - inter));
     }
 
     /// <summary>Euclidean distance of the box centres in pixels.</summary>
