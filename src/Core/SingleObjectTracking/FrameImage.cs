@@ -14,7 +14,10 @@ public static class FrameImage
     public static Tensor Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"frame not found: {path}", path);
-        using var bitmap = SKBitmap.Decode(path) ?? throw new InvalidDataException($"cannot decode frame {path} (not a PNG or JPEG?)");
+        using var codec = SKCodec.Create(path) ?? throw new InvalidDataException($"cannot decode frame {path} (not a PNG or JPEG?)");
+        // decode straight to RGBA 8888 so no colour-type conversion is needed afterwards
+        using var bitmap = SKBitmap.Decode(codec, new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul))
+                           ?? throw new InvalidDataException($"cannot decode frame {path} (corrupt image?)");
         return FromBitmap(bitmap);
     }
 
@@ -28,16 +31,28 @@ public static class FrameImage
     /// <summary>A bitmap (any colour type) as (3, H, W) float32 RGB 0..255 (alpha dropped).</summary>
     public static Tensor FromBitmap(SKBitmap bitmap)
     {
+        if (bitmap.ColorType == SKColorType.Rgba8888 && bitmap.AlphaType != SKAlphaType.Premul) return FromRgba(bitmap.GetPixelSpan(), bitmap.Width, bitmap.Height);
         using var rgba = new SKBitmap(new SKImageInfo(bitmap.Width, bitmap.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         if (!bitmap.CopyTo(rgba, SKColorType.Rgba8888))
         {
             using var canvas = new SKCanvas(rgba);
             canvas.DrawBitmap(bitmap, 0, 0);
         }
-        var bytes = rgba.GetPixelSpan();
-        using var scope = NewDisposeScope();
-        var hwc = tensor(bytes.ToArray(), new long[] { bitmap.Height, bitmap.Width, 4 }); // (H, W, 4) uint8
-        return hwc[.., .., ..3].permute(2, 0, 1).to_type(ScalarType.Float32).contiguous().MoveToOuterDisposeScope(); // (3, H, W)
+        return FromRgba(rgba.GetPixelSpan(), bitmap.Width, bitmap.Height);
+    }
+
+    /// <summary>Interleaved RGBA bytes → planar (3, H, W) float32 in one pass (no intermediate tensors).</summary>
+    private static Tensor FromRgba(ReadOnlySpan<byte> rgba, int width, int height)
+    {
+        var plane = width * height;
+        var chw = new float[3 * plane];
+        for (int p = 0, j = 0; p < plane; p++, j += 4)
+        {
+            chw[p] = rgba[j];
+            chw[plane + p] = rgba[j + 1];
+            chw[2 * plane + p] = rgba[j + 2];
+        }
+        return tensor(chw, new long[] { 3, height, width }); // (3, H, W)
     }
 
     /// <summary>(3, H, W) float RGB 0..255 (rounded and clamped) as an opaque RGBA bitmap.</summary>

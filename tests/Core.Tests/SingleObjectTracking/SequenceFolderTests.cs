@@ -54,6 +54,16 @@ public class SequenceFolderTests
     }
 
     [Fact]
+    public void DuplicateFrameNumberIsNamed()
+    {
+        using var dir = new TempDir();
+        var path = WriteSequence(dir, 2);
+        File.Copy(Path.Combine(path, "00000002.png"), Path.Combine(path, "2.png"));
+        var e = Assert.Throws<InvalidDataException>(() => SequenceFolder.Read(path));
+        Assert.Contains("frame number 2 appears twice", e.Message);
+    }
+
+    [Fact]
     public void CountMismatchNamesBothCounts()
     {
         using var dir = new TempDir();
