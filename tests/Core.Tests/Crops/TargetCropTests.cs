@@ -139,6 +139,21 @@ public class TargetCropTests
     }
 
     [Fact]
+    public void NormalisingBeforeOrAfterCroppingIsTheSame()
+    {
+        // per-channel (x − mean) / std commutes with bilinear sampling and with mean padding, so the tracker may
+        // normalise whole frames while training normalises crops
+        using var scope = NewDisposeScope();
+        var frame = rand(3, H, W, generator: new TorchSharp.torch.Generator(4)) * 255;
+        var mean = tensor(new float[] { 120, 110, 100 }).reshape(3, 1, 1);
+        var std = tensor(new float[] { 50, 60, 70 }).reshape(3, 1, 1);
+        var map = CropRegion.Around(new BoxXyxy(45, 2, 60, 20), 2.5, 40);
+        var after = (TargetCrop.Extract(frame, map) - mean) / std;
+        var before = TargetCrop.Extract((frame - mean) / std, map);
+        Assert.True(after.allclose(before, rtol: 0, atol: 1e-4));
+    }
+
+    [Fact]
     public void RejectsNonImageInputs()
     {
         using var scope = NewDisposeScope();
