@@ -1,3 +1,4 @@
+using Research.Core.Data;
 using Research.Core.Data.Crops;
 
 namespace Research.Core.SingleObjectTracking;

@@ -1,3 +1,4 @@
+using Research.Core.Data;
 using System.Globalization;
 using Research.Core.Data.Crops;
 using SkiaSharp;

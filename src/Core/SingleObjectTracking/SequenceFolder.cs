@@ -1,3 +1,4 @@
+using Research.Core.Data;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Research.Core.Data.Crops;

@@ -1,9 +1,10 @@
+using Research.Core.Data;
 using Research.Core.Data.Crops;
 
 namespace Research.Core.SingleObjectTracking;
 
 /// <summary>The shape classes of synthetic objects; a target and its distractors share one.</summary>
-public enum SyntheticShape
+public enum SyntheticSequenceShape
 {
     /// <summary>Filled ellipse inscribed in the box.</summary>
     Ellipse,
@@ -21,7 +22,7 @@ public enum SyntheticShape
 /// <param name="Accent">Colour of the band across its middle (RGB), so the object has inner structure.</param>
 /// <param name="Boxes">Box per frame (XYXY; may leave the frame for distractors).</param>
 /// <param name="InFront">Drawn after the target (occluding it) rather than behind.</param>
-public sealed record SyntheticObject(SyntheticShape Shape, (byte R, byte G, byte B) Color, (byte R, byte G, byte B) Accent,
+public sealed record SyntheticSequenceObject(SyntheticSequenceShape Shape, (byte R, byte G, byte B) Color, (byte R, byte G, byte B) Accent,
     IReadOnlyList<BoxXyxy> Boxes, bool InFront);
 
 /// <summary>
@@ -30,11 +31,11 @@ public sealed record SyntheticObject(SyntheticShape Shape, (byte R, byte G, byte
 /// </summary>
 internal static class SyntheticMotion
 {
-    public static (SyntheticObject Target, IReadOnlyList<SyntheticObject> Distractors, IReadOnlyList<BoxXyxy> Occluders)
+    public static (SyntheticSequenceObject Target, IReadOnlyList<SyntheticSequenceObject> Distractors, IReadOnlyList<BoxXyxy> Occluders)
         Plan(SyntheticSequenceSpec spec, Random rng)
     {
         var n = spec.Frames;
-        var shape = (SyntheticShape)rng.Next(4);
+        var shape = (SyntheticSequenceShape)rng.Next(4);
         var color = RandomColor(rng);
         var accent = RandomColor(rng);
         var side = spec.MinTargetSize + rng.NextDouble() * (spec.MaxTargetSize - spec.MinTargetSize);
@@ -66,7 +67,7 @@ internal static class SyntheticMotion
             target[t] = BoxXyxy.FromCenter(x, y, w, h);
         }
 
-        var distractors = new List<SyntheticObject>();
+        var distractors = new List<SyntheticSequenceObject>();
         for (var d = 0; d < spec.Distractors; d++)
         {
             var tc = (int)(n * (0.15 + 0.7 * rng.NextDouble()));
@@ -77,7 +78,7 @@ internal static class SyntheticMotion
             var boxes = new BoxXyxy[n];
             for (var t = 0; t < n; t++)
                 boxes[t] = BoxXyxy.FromCenter(c.CenterX + Math.Cos(a) * speed * (t - tc), c.CenterY + Math.Sin(a) * speed * (t - tc), w0 * k, h0 * k);
-            distractors.Add(new SyntheticObject(shape, Jitter(color, rng), Jitter(accent, rng), boxes, rng.NextDouble() < 0.5));
+            distractors.Add(new SyntheticSequenceObject(shape, Jitter(color, rng), Jitter(accent, rng), boxes, rng.NextDouble() < 0.5));
         }
 
         var occluders = new List<BoxXyxy>();
@@ -87,7 +88,7 @@ internal static class SyntheticMotion
             var barW = 0.4 * at.Width;
             occluders.Add(new BoxXyxy(at.CenterX - barW / 2, 0, at.CenterX + barW / 2, spec.Height));
         }
-        return (new SyntheticObject(shape, color, accent, target, false), distractors, occluders);
+        return (new SyntheticSequenceObject(shape, color, accent, target, false), distractors, occluders);
     }
 
     private static (double, double) Bounce(double p, double v, double lo, double hi)

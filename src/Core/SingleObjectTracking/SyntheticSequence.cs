@@ -1,3 +1,4 @@
+using Research.Core.Data;
 using Research.Core.Data.Crops;
 using SkiaSharp;
 
@@ -11,7 +12,7 @@ public sealed class SyntheticSequence : IDisposable
 {
     private readonly SKBitmap _background;
 
-    private SyntheticSequence(SyntheticSequenceSpec spec, SyntheticObject target, IReadOnlyList<SyntheticObject> distractors,
+    private SyntheticSequence(SyntheticSequenceSpec spec, SyntheticSequenceObject target, IReadOnlyList<SyntheticSequenceObject> distractors,
         IReadOnlyList<BoxXyxy> occluders, SKBitmap background)
     {
         Spec = spec;
@@ -25,10 +26,10 @@ public sealed class SyntheticSequence : IDisposable
     public SyntheticSequenceSpec Spec { get; }
 
     /// <summary>The tracked object; its boxes are the ground truth (the full extent, also when occluded).</summary>
-    public SyntheticObject Target { get; }
+    public SyntheticSequenceObject Target { get; }
 
     /// <summary>Same-class objects crossing the target.</summary>
-    public IReadOnlyList<SyntheticObject> Distractors { get; }
+    public IReadOnlyList<SyntheticSequenceObject> Distractors { get; }
 
     /// <summary>Static occluding bars (drawn over everything).</summary>
     public IReadOnlyList<BoxXyxy> Occluders { get; }
@@ -80,15 +81,15 @@ public sealed class SyntheticSequence : IDisposable
     /// <inheritdoc />
     public void Dispose() => _background.Dispose();
 
-    private static void Draw(SKCanvas canvas, SyntheticObject o, BoxXyxy b)
+    private static void Draw(SKCanvas canvas, SyntheticSequenceObject o, BoxXyxy b)
     {
         var rect = ToRect(b);
         using var path = new SKPath();
         switch (o.Shape)
         {
-            case SyntheticShape.Ellipse: path.AddOval(rect); break;
-            case SyntheticShape.Rectangle: path.AddRoundRect(rect, rect.Width * 0.15f, rect.Height * 0.15f); break;
-            case SyntheticShape.Triangle:
+            case SyntheticSequenceShape.Ellipse: path.AddOval(rect); break;
+            case SyntheticSequenceShape.Rectangle: path.AddRoundRect(rect, rect.Width * 0.15f, rect.Height * 0.15f); break;
+            case SyntheticSequenceShape.Triangle:
                 path.MoveTo(rect.MidX, rect.Top); path.LineTo(rect.Right, rect.Bottom); path.LineTo(rect.Left, rect.Bottom); path.Close();
                 break;
             default:

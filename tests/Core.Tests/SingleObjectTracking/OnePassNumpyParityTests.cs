@@ -1,3 +1,4 @@
+using Research.Core.Data;
 using System.Text.Json;
 using Research.Core.Data.Crops;
 using Research.Core.SingleObjectTracking;

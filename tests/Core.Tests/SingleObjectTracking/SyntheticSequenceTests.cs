@@ -1,3 +1,4 @@
+using Research.Core.Data;
 using Research.Core.Data.Crops;
 using Research.Core.Runtime;
 using Research.Core.SingleObjectTracking;
