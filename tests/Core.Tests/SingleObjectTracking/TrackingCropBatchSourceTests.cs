@@ -18,11 +18,14 @@ public class TrackingCropBatchSourceTests
         var sequences = SyntheticSequenceSet.Ensure(dir.Path, spec, 2).Select(SequenceFolder.Read).ToArray();
         var settings = new CropSettings(2, 48, 0.5, new CropJitter(0.2, 0.2));
         float[] mean = { 120, 110, 100 }, std = { 50, 60, 70 };
-        using var source = new TrackingCropBatchSource(sequences, settings, 3, 42, mean, std);
+        using var source = new TrackingCropBatchSource(sequences, settings, 3, 42, mean, std, bgr: false);
+        using var sourceBgr = new TrackingCropBatchSource(sequences, settings, 3, 42, mean.Reverse().ToArray(), std.Reverse().ToArray());
         using var scope = NewDisposeScope();
         using var a = source.GetBatch(7);
         using var b = source.GetBatch(7);
         using var c = source.GetBatch(8);
+        using var bgr = sourceBgr.GetBatch(7);
+        Assert.True(bgr.Images.allclose(a.Images.flip(1), rtol: 0, atol: 1e-6)); // same crops, channels reversed
         Assert.Equal(new long[] { 3, 3, 64, 64 }, a.Images.shape); // 48 padded to 64
         Assert.True(a.Images.equal(b.Images).all().item<bool>());
         Assert.False(a.Images.equal(c.Images).all().item<bool>());
