@@ -31,8 +31,9 @@ let check (workDir: string) (c: ExperimentConfig) : Problem list =
       | Some w when not (File.Exists(Path.Combine(workDir, w))) ->
           yield problemWithHint "model.backbone.weights" (sprintf "model.backbone.weights = '%s': file not found" w) (sprintf "looked at %s" (Path.GetFullPath(Path.Combine(workDir, w))))
       | _ -> ()
-      if usesSynthetic && c.Model.NumClasses <> s.NumClasses then
-          yield problemWithHint "model.num_classes" (sprintf "model.num_classes = %d but data.synthetic.num_classes = %d" c.Model.NumClasses s.NumClasses) "they must agree when a split is synthetic"
+      // More model classes than data classes only wastes outputs; fewer leaves labels out of range.
+      if usesSynthetic && c.Model.NumClasses < s.NumClasses then
+          yield problemWithHint "model.num_classes" (sprintf "model.num_classes = %d is below data.synthetic.num_classes = %d" c.Model.NumClasses s.NumClasses) "the model needs an output per class of the data"
       if s.MaxObjects < s.MinObjects then
           yield problem "data.synthetic.max_objects" (sprintf "data.synthetic.max_objects = %d is below min_objects = %d" s.MaxObjects s.MinObjects)
       if s.MaxObjectSize < s.MinObjectSize then

@@ -168,8 +168,8 @@ module private Reader =
         match checkTabs path text with
         | Error e -> Error e
         | Ok() ->
+            let parser = Parser(new StringReader(text))
             try
-                let parser = Parser(new StringReader(text))
                 parser.Consume<StreamStart>() |> ignore
                 match current parser with
                 | :? StreamEnd -> Error(ConfigError.inFile path "the config file is empty")
@@ -188,11 +188,16 @@ module private Reader =
                             | other ->
                                 Error(ConfigError.at (sourceOf other) "the top level of a config file must be a mapping of keys")
                         | ev -> Error(ConfigError.at (mark path ev.Start) "a config file must hold exactly one YAML document")
-            with :? YamlException as ex ->
+            with
+            | :? YamlException as ex ->
                 let msg = ex.Message
                 // YamlDotNet prefixes "(Line: a, Col: b, Idx: c) - (…): "; keep the reason only.
                 let reason = match msg.LastIndexOf "): " with | -1 -> msg | i -> msg.Substring(i + 3)
                 Error(ConfigError.at (mark path ex.Start) (sprintf "invalid YAML: %s" reason))
+            | :? InvalidOperationException ->
+                // The scanner gives up without a position on some unclosed flow collections.
+                let where = match parser.Current with | null -> InFile(path, 0, 0) | ev -> mark path ev.End
+                Error(ConfigError.withHint where "invalid YAML after this point" "check for an unclosed [ or { or quote")
 
 /// Parses YAML text (the path is only used in messages).
 let parseText (path: string) (text: string) : Result<Node, ConfigError> = Reader.parse path text
