@@ -120,12 +120,20 @@ let private checkLeaf (key: string) (leaf: Leaf) (node: Node) : Result<unit, Con
             match leaf.Kind, value with
             | _, VNull when leaf.Nullable -> Ok false
             | _, VNull -> typeError ()
+            | KInt, VInt i when i > int64 Int32.MaxValue || i < int64 Int32.MinValue ->
+                Error(ConfigError.at src (sprintf "%s = %s is too large for an integer setting" key text))
             | KInt, VInt _
             | KBool, VBool _ -> Ok true
-            | KFloat, (VInt _ | VFloat _) when not (Double.IsNaN(Option.get (number value))) -> Ok true
+            | KFloat, VFloat f when Double.IsNaN f || Double.IsInfinity f ->
+                Error(ConfigError.at src (sprintf "%s must be a finite number, got '%s'" key text))
+            | KFloat, (VInt _ | VFloat _) -> Ok true
             | KString, _ -> Ok true
             | KEnum words, VString s when List.contains s words -> Ok true
             | KEnum words, _ when List.contains text words -> Ok true
+            | KEnum words, _ ->
+                match words |> List.tryFind (fun w -> String.Equals(w, text, StringComparison.OrdinalIgnoreCase)) with
+                | Some w -> Error(ConfigError.at src (sprintf "%s must be %s, got '%s'; did you mean '%s'?" key (kindName leaf.Kind) text w))
+                | None -> typeError ()
             | _ -> typeError ()
         match typed with
         | Error e -> Error e

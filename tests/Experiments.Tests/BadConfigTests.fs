@@ -100,6 +100,11 @@ let private cases : Case list =
       overriding "unsupported depth" [ "model.backbone.depth=42" ] [ "model.backbone.depth = 42 must be one of 18, 34, 50, 101, 152" ]
       overriding "FPN top level out of range" [ "model.fpn.top_level=8" ] [ "model.fpn.top_level = 8 must be 5 (P3-P5), 6 (P3-P6) or 7 (P3-P7)" ]
       overriding "null where a number is needed" [ "solver.gamma=null" ] [ "solver.gamma must be a number, got null" ]
+      overriding "adding a key the schema does not know" [ "+model.poto.beta=1" ] [ "override '+model.poto.beta=1': unknown key 'model.poto.beta'" ]
+      overriding "integer too large" [ "solver.max_iter=99999999999" ] [ "solver.max_iter = 99999999999 is too large for an integer setting" ]
+      overriding "infinite learning rate" [ "solver.base_lr=.inf" ] [ "solver.base_lr must be a finite number, got '.inf'" ]
+      onQuickstart "enum in the wrong case" "model:\n  backbone:\n    norm: frozenbn\n"
+          [ "bad.yaml:4: model.backbone.norm must be one of FrozenBN, BN, GN, none, got 'frozenbn'; did you mean 'FrozenBN'?" ]
       overriding "override through a scalar" [ "model.poto.alpha.x=1" ] [ "a parent of this key is not a mapping" ] ]
 
 [<Tests>]
