@@ -10,7 +10,7 @@ open Expecto
 open Research.Experiments
 open Research.Experiments.Tests.TestFiles
 
-let private runBash (workDir: string) (args: string list) (env: (string * string) list) =
+let runBash (workDir: string) (args: string list) (env: (string * string) list) =
     let psi = ProcessStartInfo("bash", args, WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true)
     for k, v in env do
         psi.Environment[k] <- v
@@ -47,8 +47,8 @@ fi
 echo "$n"
 """
 
-/// `dotnet fsi` stand-in: logs its arguments joined by '|'; `--create-parent` prints a run id last.
-let private fakeFsi = """#!/usr/bin/env bash
+/// `dotnet fsi` stand-in (also used by the Slurm integration test): logs its arguments joined by '|'; `--create-parent` prints a run id last.
+let fakeFsi = """#!/usr/bin/env bash
 (IFS='|'; echo "fsi $*") >> "$FAKE_LOG"
 for a in "$@"; do [ "$a" = "--create-parent" ] && { echo "creating the parent run"; echo "parent123"; }; done
 exit 0
