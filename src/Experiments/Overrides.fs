@@ -123,6 +123,34 @@ type private ValueParser(text: string, src: Source) =
                 | Some c -> this.Fail(sprintf "unexpected '%c'" c)
         loop []
 
+let private sweepFunction = Text.RegularExpressions.Regex(@"^\s*(choice|range)\((.*)\)\s*$")
+
+/// Hydra's sweep functions: `choice(a, b, …)` is the same as `a,b,…`; `range(start, stop[, step])`
+/// counts from start (inclusive) to stop (exclusive) like Python's range, floats allowed.
+let private expandFunction (src: Source) (name: string) (args: string) : Result<Node list, ConfigError> =
+    match ValueParser(args, src).Values() with
+    | Error e -> Error e
+    | Ok [] -> Error(ConfigError.at src (sprintf "%s() needs values" name))
+    | Ok values when name = "choice" -> Ok values
+    | Ok values ->
+        let numbers = values |> List.map (function Scalar(t, q, _) -> interpret t q | _ -> VNull)
+        let asFloat = function VInt i -> Some(float i) | VFloat f -> Some f | _ -> None
+        let allInts = numbers |> List.forall (function VInt _ -> true | _ -> false)
+        let generate (start: float) (stop: float) (step: float) =
+            let count = max 0 (int (ceil ((stop - start) / step - 1e-9)))
+            if count > 1000 then
+                Error(ConfigError.at src "range() would give more than 1000 values")
+            else
+                // Rounded so that range(0, 1, 0.1) gives 0.3, not 0.30000000000000004.
+                Ok [ for i in 0 .. count - 1 ->
+                         let x = start + float i * step
+                         let text = if allInts then string (int64 x) else canonical (VFloat(Math.Round(x, 10)))
+                         Scalar(text, false, src) ]
+        match numbers |> List.map asFloat with
+        | [ Some start; Some stop ] -> generate start stop 1.0
+        | [ Some start; Some stop; Some step ] when step <> 0.0 -> generate start stop step
+        | _ -> Error(ConfigError.withHint src "range() takes numbers: range(start, stop) or range(start, stop, step)" "the step must not be 0")
+
 /// Parses one override, e.g. `model.poto.alpha=0.6`, `+model.backbone.weights='w.pth'`, `~eval`,
 /// `model.poto.alpha=0.2,0.5` (two values).
 let parse (text: string) : Result<Override, ConfigError> =
@@ -147,7 +175,8 @@ let parse (text: string) : Result<Override, ConfigError> =
         | Delete, None -> Ok { Operation = Delete; Path = path; Values = []; Text = text }
         | _, None -> Error(ConfigError.withHint src "missing '=value'" (sprintf "write %s=VALUE" key))
         | _, Some v ->
-            ValueParser(v, src).Values()
+            let m = sweepFunction.Match v
+            (if m.Success then expandFunction src m.Groups[1].Value m.Groups[2].Value else ValueParser(v, src).Values())
             |> Result.map (fun values -> { Operation = op; Path = path; Values = values; Text = text })
 
 /// The Hydra text of a value (inverse of parsing for one element): plain when safe, else single-quoted.

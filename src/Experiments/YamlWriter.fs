@@ -7,6 +7,8 @@ open Research.Experiments.YamlTree
 
 let private safePlain = Text.RegularExpressions.Regex(@"^[A-Za-z0-9_./+\-~][A-Za-z0-9_./+\-~ ()@=]*$")
 
+let private yaml11Booleans = set [ "y"; "n"; "yes"; "no"; "on"; "off" ]
+
 /// A string in YAML double quotes, escaping backslash, quote and control characters.
 let quote (s: string) : string =
     let sb = StringBuilder("\"")
@@ -24,6 +26,8 @@ let quote (s: string) : string =
 /// The text of a scalar that reads back as the same value: plain when that is unambiguous, else quoted.
 let scalarText (text: string) (quoted: bool) : string =
     match interpret text quoted with
+    // YAML 1.1 readers (PyYAML, so MLflow tooling) take yes/no/on/off as booleans: quote them.
+    | VString s when yaml11Booleans.Contains(s.ToLowerInvariant()) -> quote s
     | VString s when safePlain.IsMatch s && not (s.EndsWith " ") && interpret s false = VString s -> s
     | VString s -> quote s
     | VNull -> "null"

@@ -134,6 +134,32 @@ let tests =
                     Expect.stringContains (Config.toYaml r) "name: \"2024\"" "printed quoted"
                     roundTrip repoRoot r
                 }
+                test "URLs and other values with = and : need no quotes" {
+                    let r = load "quickstart.yaml" [ "tracking.uri=http://localhost:5000/?a=b" ]
+                    Expect.equal r.Config.Tracking.Uri "http://localhost:5000/?a=b" "uri"
+                    roundTrip repoRoot r
+                }
+                test "YAML 1.1 booleans stay strings when printed" {
+                    let r = load "quickstart.yaml" [ "name=yes" ]
+                    Expect.equal r.Config.Name "yes" "string"
+                    Expect.stringContains (Config.toYaml r) "name: \"yes\"" "quoted for PyYAML"
+                }
+                test "Windows line endings load the same" {
+                    let text = File.ReadAllText(experiment "quickstart.yaml").Replace("\n", "\r\n").Replace("base.yaml", experiment "base.yaml")
+                    withFiles [ "crlf.yaml", text ] (fun dir ->
+                        let r = valueOf (Config.loadIn dir (Path.Combine(dir, "crlf.yaml")) [])
+                        Expect.equal r.Config (load "quickstart.yaml" []).Config "same config")
+                }
+                test "sweep functions choice() and range()" {
+                    let values text = (valueOf (Overrides.parse text)).Values |> List.map Overrides.valueText
+                    Expect.equal (values "a=choice(0.2, 0.5,0.8)") [ "0.2"; "0.5"; "0.8" ] "choice"
+                    Expect.equal (values "a=range(1,5)") [ "1"; "2"; "3"; "4" ] "int range"
+                    Expect.equal (values "a=range(0,1,0.25)") [ "0.0"; "0.25"; "0.5"; "0.75" ] "float range"
+                    Expect.equal (values "a=range(0,0.5,0.1)") [ "0.0"; "0.1"; "0.2"; "0.3"; "0.4" ] "no 0.30000000000000004"
+                    Expect.equal (values "a=range(4,0,-2)") [ "4"; "2" ] "downwards"
+                    Expect.stringContains (errorOf (Overrides.parse "a=range(0,1,0)")).Text "range() takes numbers" "zero step"
+                    Expect.stringContains (errorOf (Overrides.parse "a=range(x,1)")).Text "range() takes numbers" "not numbers"
+                }
                 test "overrides apply in order" {
                     let r = load "quickstart.yaml" [ "model.poto.alpha=0.1"; "model.poto.alpha=0.3" ]
                     Expect.equal r.Config.Model.Poto.Alpha 0.3 "last wins"

@@ -54,6 +54,10 @@ let tests =
               Expect.equal (plan.Children |> List.map (fun c -> c.Name)) [ "quickstart[alpha=0.2,tau=0]"; "quickstart[alpha=0.2,tau=2]"; "quickstart[alpha=0.8,tau=0]"; "quickstart[alpha=0.8,tau=2]" ] "names"
               Expect.isTrue (plan.Children |> List.forall (fun c -> c.Resolved.Config.Solver.MaxIter = 500)) "single override on every child"
           }
+          test "range() as a multirun axis" {
+              let plan = expand "quickstart.yaml" [ "model.poto.alpha=range(0,1.01,0.5)" ]
+              Expect.equal (plan.Children |> List.map (fun c -> c.Resolved.Config.Model.Poto.Alpha)) [ 0.0; 0.5; 1.0 ] "alphas"
+          }
           test "the command line fixes or replaces a sweep file's axis" {
               let fixedPlan = expand "sweeps/alpha.yaml" [ "model.poto.alpha=0.5" ]
               Expect.equal (fixedPlan.Children |> List.map (fun c -> c.Resolved.Config.Model.Poto.Alpha)) [ 0.5 ] "one value fixes the key"
