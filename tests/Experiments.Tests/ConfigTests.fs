@@ -160,6 +160,20 @@ let tests =
                     Expect.stringContains (errorOf (Overrides.parse "a=range(0,1,0)")).Text "range() takes numbers" "zero step"
                     Expect.stringContains (errorOf (Overrides.parse "a=range(x,1)")).Text "range() takes numbers" "not numbers"
                 }
+                test "rendered override values parse back to the same values" {
+                    let src = Generated
+                    let values =
+                        [ YamlTree.Scalar("it's", true, src); YamlTree.Scalar("a,b", true, src); YamlTree.Scalar("x: y", true, src)
+                          YamlTree.Scalar("[1]", true, src); YamlTree.Scalar("", true, src); YamlTree.Scalar(" lead", true, src)
+                          YamlTree.Scalar("null", true, src); YamlTree.Scalar("1.0", true, src); YamlTree.Scalar("true", true, src)
+                          YamlTree.Scalar("back\\slash", true, src); YamlTree.Scalar("1e-4", false, src); YamlTree.Scalar("null", false, src)
+                          YamlTree.Seq([ YamlTree.Scalar("a b", true, src); YamlTree.Scalar("2", false, src) ], src)
+                          YamlTree.Map([ { Key = "kind"; KeySource = src; Value = YamlTree.Scalar("coco", false, src) } ], src) ]
+                    for v in values do
+                        let text = Overrides.render Overrides.ForceAdd "k" v
+                        let parsed = valueOf (Overrides.parse text)
+                        Expect.isTrue (YamlTree.sameValue parsed.Values.Head v) (sprintf "%s gives %A" text parsed.Values.Head)
+                }
                 test "overrides apply in order" {
                     let r = load "quickstart.yaml" [ "model.poto.alpha=0.1"; "model.poto.alpha=0.3" ]
                     Expect.equal r.Config.Model.Poto.Alpha 0.3 "last wins"
