@@ -26,7 +26,8 @@ let private split (key: string) =
 
 /// The valid key most likely meant by `key`, if any is close enough: a small edit of the whole key, the
 /// same last name under another section (`model.alpha` → `model.poto.alpha`), or a name containing the
-/// other in the same section (`solver.lr` → `solver.base_lr`).
+/// other in the same section (`solver.lr` → `solver.base_lr`), or a name starting the same way in the
+/// same section (`--print-cfg` → `--print-config`).
 let suggest (validKeys: string seq) (key: string) : string option =
     let parent, leaf = split key
     let score (candidate: string) =
@@ -35,7 +36,10 @@ let suggest (validKeys: string seq) (key: string) : string option =
         let sameLeaf = if cLeaf = leaf then Some(1 + abs (candidate.Length - key.Length) / 8) else None
         let contains =
             if cParent = parent && leaf.Length >= 2 && (cLeaf.Contains leaf || leaf.Contains cLeaf) then Some 2 else None
-        [ Some whole; sameLeaf; contains ] |> List.choose id |> List.min
+        let sharedStart = Seq.zip leaf cLeaf |> Seq.takeWhile (fun (a, b) -> a = b) |> Seq.length
+        let prefix =
+            if cParent = parent && sharedStart >= max 3 (int (ceil (0.6 * float leaf.Length))) then Some 2 else None
+        [ Some whole; sameLeaf; contains; prefix ] |> List.choose id |> List.min
     let limit = max 2 (key.Length / 4)
     validKeys
     |> Seq.filter (fun c -> c <> key)

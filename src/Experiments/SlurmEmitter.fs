@@ -104,3 +104,23 @@ let emit (options: SlurmOptions) (plan: SweepPlan) (children: SweepChild list) :
       "echo \"parent run $PARENT_RUN_ID: array job $ARRAY_JOB ("+ string children.Length + " tasks), collector job $COLLECT_JOB\""
       "" ]
     |> String.concat "\n"
+
+/// The options for `sweep.fsx --emit slurm` settings: work dir default `workDir`, tracking target default
+/// the children's `tracking.uri` made absolute against the work dir (http(s) URIs unchanged).
+let optionsFrom (settings: ScriptArgs.SlurmSettings) (workDir: string) (plan: SweepPlan) : SlurmOptions =
+    let dir = defaultArg settings.WorkDir workDir
+    let configured =
+        match plan.Children with
+        | c :: _ -> c.Resolved.Config.Tracking.Uri
+        | [] -> "./mlruns"
+    let tracking =
+        match settings.TrackingUri with
+        | Some uri -> uri
+        | None when configured.StartsWith "http://" || configured.StartsWith "https://" -> configured
+        | None -> IO.Path.GetFullPath(configured, dir)
+    { defaults dir tracking with
+        Partition = settings.Partition
+        TimeLimit = settings.TimeLimit
+        MemoryGb = settings.MemoryGb
+        CpusPerTask = defaultArg settings.Cpus 2
+        MaxParallel = settings.MaxParallel }

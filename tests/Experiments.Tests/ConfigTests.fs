@@ -196,6 +196,14 @@ let tests =
               Expect.equal flat["solver.max_iter"] "270000" "int"
               Expect.equal (Config.tryGet "model.filter" (load "base.yaml" [])) (Some "{enabled: true, kernel_size: 3, tau: 2, norm: GN}") "section as flow YAML"
           }
+          test "params are valid MLflow keys, at most 100 (one batch), values short" {
+              let flat = Config.flatten (load "base.yaml" [])
+              let keyPattern = System.Text.RegularExpressions.Regex @"^[A-Za-z0-9_\-. /]+$"
+              for k, v in flat do
+                  Expect.isTrue (keyPattern.IsMatch k && not (k.Contains "..")) (sprintf "key %s" k)
+                  Expect.isLessThanOrEqual v.Length 500 (sprintf "value of %s" k)
+              Expect.isLessThanOrEqual flat.Length 100 "one log-batch"
+          }
           test "every schema key is set in base.yaml" {
               let flat = Config.flatten (load "base.yaml" []) |> List.map fst
               let leaves = Config.validKeys |> List.filter (fun k -> not (Config.validKeys |> List.exists (fun o -> o.StartsWith(k + "."))))
