@@ -36,6 +36,7 @@ let private keyPattern = Text.RegularExpressions.Regex(@"^[A-Za-z_][A-Za-z0-9_\-
 /// A tiny recursive-descent parser over the value text.
 type private ValueParser(text: string, src: Source) =
     let mutable pos = 0
+    let mutable depth = 0
     member _.Fail<'T>(msg: string) : Result<'T, ConfigError> =
         Error(ConfigError.at src (sprintf "%s at character %d of the value" msg (pos + 1)))
     member _.Peek = if pos < text.Length then Some text[pos] else None
@@ -44,7 +45,13 @@ type private ValueParser(text: string, src: Source) =
             pos <- pos + 1
     member this.Element(inNested: bool) : Result<Node, ConfigError> =
         this.SkipSpaces()
+        depth <- depth + 1
+        let result = this.ElementAt inNested
+        depth <- depth - 1
+        result
+    member private this.ElementAt(inNested: bool) : Result<Node, ConfigError> =
         match this.Peek with
+        | _ when depth > 32 -> this.Fail "values nested deeper than 32 levels"
         | Some '[' ->
             pos <- pos + 1
             this.Items(']', fun () -> this.Element true) |> Result.map (fun xs -> Seq(xs, src))

@@ -82,6 +82,10 @@ let canonical (value: ScalarValue) : string =
 
 /// Reading a document. Every failure is a ConfigError naming the file and line.
 module private Reader =
+    /// Deeper nesting is refused (and recursion stays far from the stack limit).
+    [<Literal>]
+    let MaxDepth = 32
+
     let current (parser: IParser) : ParsingEvent =
         match parser.Current with
         | null -> raise (YamlException "unexpected end of the YAML text")
@@ -89,10 +93,12 @@ module private Reader =
 
     let mark (path: string) (m: Mark) = InFile(path, int m.Line, int m.Column)
 
-    let rec readNode (path: string) (parser: IParser) : Result<Node, ConfigError> =
+    let rec readNode (path: string) (depth: int) (parser: IParser) : Result<Node, ConfigError> =
         let ev = current parser
         let here = mark path ev.Start
         match ev with
+        | _ when depth > MaxDepth ->
+            Error(ConfigError.withHint here (sprintf "values nested deeper than %d levels" MaxDepth) "a config is a few levels of sections; this looks like a generated or corrupted file")
         | :? AnchorAlias as alias ->
             Error(
                 ConfigError.withHint here
@@ -117,7 +123,7 @@ module private Reader =
                     parser.MoveNext() |> ignore
                     Ok(List.rev acc)
                 | _ ->
-                    match readNode path parser with
+                    match readNode path (depth + 1) parser with
                     | Ok item -> items (item :: acc)
                     | Error e -> Error e
             items [] |> Result.map (fun xs -> Seq(xs, here))
@@ -141,7 +147,7 @@ module private Reader =
                             )
                         | None ->
                             parser.MoveNext() |> ignore
-                            match readNode path parser with
+                            match readNode path (depth + 1) parser with
                             | Ok value -> entries ({ Key = k.Value; KeySource = keySource; Value = value } :: acc)
                             | Error e -> Error e
                 | other ->
@@ -175,7 +181,7 @@ module private Reader =
                 | :? StreamEnd -> Error(ConfigError.inFile path "the config file is empty")
                 | _ ->
                     parser.Consume<DocumentStart>() |> ignore
-                    match readNode path parser with
+                    match readNode path 0 parser with
                     | Error e -> Error e
                     | Ok root ->
                         parser.Consume<DocumentEnd>() |> ignore
@@ -202,10 +208,19 @@ module private Reader =
 /// Parses YAML text (the path is only used in messages).
 let parseText (path: string) (text: string) : Result<Node, ConfigError> = Reader.parse path text
 
+/// The largest config file read (1 MiB): anything bigger is not a hand-written config.
+[<Literal>]
+let MaxFileBytes = 1048576L
+
 /// Reads and parses a YAML file.
 let parseFile (path: string) : Result<Node, ConfigError> =
     if not (File.Exists path) then
         Error(ConfigError.inFile path "config file not found")
+    elif FileInfo(path).Length > MaxFileBytes then
+        Error(
+            ConfigError.withHint (InFile(path, 0, 0)) (sprintf "the config file is %d bytes, more than %d" (FileInfo(path).Length) MaxFileBytes)
+                "configs are small text files; is this the right file?"
+        )
     else
         try
             Reader.parse path (File.ReadAllText path)

@@ -64,6 +64,8 @@ let private cases : Case list =
         Overrides = []
         Expected = [ "bomb.yaml:1: YAML anchor '&a' is not allowed" ] }
       { Name = "alias without anchor on the same line"; Files = [ "alias.yaml", "x: 1\ny: *undefined\n" ]; Overrides = []; Expected = [ "alias.yaml:2:" ] }
+      { Name = "deeply nested values"; Files = [ "deep.yaml", "a: " + String.replicate 100000 "[" + String.replicate 100000 "]" + "\n" ]; Overrides = []; Expected = [ "deep.yaml:1: values nested deeper than 32 levels" ] }
+      { Name = "huge file"; Files = [ "huge.yaml", "a: 1\n" + String.replicate 300000 "# pad\n" ]; Overrides = []; Expected = [ "huge.yaml: the config file is 1800005 bytes, more than 1048576" ] }
       { Name = "empty file"; Files = [ "empty.yaml", "" ]; Overrides = []; Expected = [ "empty.yaml: the config file is empty" ] }
       { Name = "comments only"; Files = [ "comments.yaml", "# nothing here\n# at all\n" ]; Overrides = []; Expected = [ "comments.yaml: the config file is empty" ] }
       { Name = "top level is a list"; Files = [ "list.yaml", "- a\n- b\n" ]; Overrides = []; Expected = [ "list.yaml:1: the top level of a config file must be a mapping of keys" ] }
@@ -91,6 +93,7 @@ let private cases : Case list =
       overriding "override without a value" [ "model.poto.alpha" ] [ "override 'model.poto.alpha': missing '=value'" ]
       overriding "override with a malformed key" [ "model..alpha=1" ] [ "'model..alpha' is not a dotted key" ]
       overriding "unclosed quote" [ "name='abc" ] [ "override 'name='abc': unclosed ' quote" ]
+      overriding "deeply nested override" [ "input.min_size_train=" + String.replicate 100000 "[" ] [ "values nested deeper than 32 levels" ]
       overriding "unclosed list" [ "input.min_size_train=[1,2" ] [ "expected ',' or ']'" ]
       { Name = "sweep file given to run"; Files = [ "s.yaml", baseQuickstart + "sweep:\n  model.poto.alpha: [0.2]\n" ]; Overrides = []; Expected = [ "s.yaml:2: this is a sweep file"; "scripts/sweep.fsx" ] }
       onQuickstart "_delete_ that is not a boolean" "model:\n  poto:\n    _delete_: maybe\n" [ "bad.yaml:4: _delete_ must be true or false, got 'maybe'" ]
