@@ -44,6 +44,10 @@ type PriorRun = { RunId: string; Status: string; Params: Map<string, string> }
 
 /// Sweep expansion and resume matching.
 module Sweep =
+    /// The largest grid expanded (each point is a training run).
+    [<Literal>]
+    let MaxPoints = 10000L
+
     /// Keys that change how a run executes but not what it computes; resume matching ignores them.
     let executionOnlyKeys : string list = [ "resume"; "threads"; "device"; "tracking.uri"; "output.dir" ]
 
@@ -120,8 +124,14 @@ module Sweep =
     /// command-line overrides. Every child is validated; the first bad one is the error.
     let private plan (workDir: string) (given: string list) (sweepPath: string) (configPath: string) (settings: (string * Node) list) (axes: (string * Node list) list) (cliOverrides: Overrides.Override list) : Result<SweepPlan, ConfigError> =
         let common = (settings |> List.map (fun (k, v) -> forceAdd k v)) @ cliOverrides
+        let points = axes |> List.fold (fun n (_, values) -> n * int64 (List.length values)) 1L
         match Config.resolveTree configPath [] with
         | Error e -> Error e
+        | Ok _ when points > MaxPoints ->
+            Error(
+                ConfigError.withHint (InFile(sweepPath, 0, 0)) (sprintf "the sweep has %d points, more than %d" points MaxPoints)
+                    (sprintf "axes: %s" (String.Join(" x ", axes |> List.map (fun (k, v) -> sprintf "%s (%d)" k v.Length))))
+            )
         | Ok baseTree ->
             let names = shortNames (List.map fst axes)
             let sweepName =

@@ -73,6 +73,11 @@ let tests =
               let e = errorOf (Sweep.expandIn repoRoot (experiment "quickstart.yaml") [ "model.filter.tau=2,3" ])
               Expect.stringContains e.Text "override 'model.filter.tau=2,3': sweep point [tau=3]: model.filter.tau = 3 must be an even integer" "message"
           }
+          test "a grid too large to run is refused before it is built" {
+              let e = errorOf (Sweep.expandIn repoRoot (experiment "quickstart.yaml") [ "seed=range(0,1000)"; "model.poto.alpha=range(0,1,0.01)" ])
+              Expect.stringContains e.Text "the sweep has 100000 points, more than 10000" "message"
+              Expect.stringContains e.Text "axes: seed (1000) x model.poto.alpha (100)" "axes"
+          }
           test "a bad value in a sweep file names its line" {
               withFiles [ "s.yaml", baseQuickstart + "sweep:\n  model.filter.tau: [0, 1]\n" ] (fun dir ->
                   let e = errorOf (Sweep.expandIn dir (Path.Combine(dir, "s.yaml")) [])
