@@ -1,0 +1,157 @@
+/// The typed experiment configuration (DESIGN §9 names, snake_case in YAML ↔ PascalCase here).
+namespace Research.Experiments
+
+/// `device:`.
+type Device =
+    | Auto
+    | Cpu
+    | Cuda
+
+/// `data.synthetic`: the crowded-shapes generator (Research.Core.Data.SyntheticSceneOptions).
+type SyntheticSettings =
+    { ImageSize: int
+      TrainImages: int
+      ValImages: int
+      NumClasses: int
+      MinObjects: int
+      MaxObjects: int
+      /// Fraction of the image size.
+      MinObjectSize: float
+      /// Fraction of the image size.
+      MaxObjectSize: float
+      CrowdFraction: float
+      MinVisibleFraction: float
+      /// The dataset's own seed (the same data for every training seed).
+      Seed: int
+      /// Where generated images are cached (keyed by the settings).
+      CacheDir: string }
+
+/// `data.train` / `data.val`.
+type DataSource =
+    /// `{kind: synthetic}`: the split of the generated set.
+    | Synthetic
+    /// `{kind: coco, images: DIR, annotations: FILE, on_error: fail|skip}`.
+    | Coco of images: string * annotations: string * skipBadEntries: bool
+
+/// `data`.
+type DataSettings =
+    { Train: DataSource
+      Val: DataSource
+      Synthetic: SyntheticSettings }
+
+/// `input`.
+type InputSettings =
+    { MinSizeTrain: int list
+      MaxSizeTrain: int
+      MinSizeTest: int
+      MaxSizeTest: int
+      /// In `Format` channel order, 0–255 scale.
+      PixelMean: float list
+      PixelStd: float list
+      /// "BGR" or "RGB".
+      Format: string
+      Flip: bool
+      SizeDivisibility: int }
+
+/// `model.backbone`: ResNet (Research.Core ResNetFpnBuilder arguments).
+type BackboneSettings =
+    { Depth: int
+      /// "FrozenBN", "BN", "GN" or "none".
+      Norm: string
+      FreezeAt: int
+      StrideIn1x1: bool
+      StemOutChannels: int
+      Res2OutChannels: int
+      WidthPerGroup: int
+      NumGroups: int
+      /// Pretrained weights (torch.save or safetensors); None = random init.
+      Weights: string option }
+
+/// `model.fpn`.
+type FpnSettings =
+    { OutChannels: int
+      /// 5 → P3–P5, 6 → P3–P6, 7 → P3–P7 (P6/P7 from P5).
+      TopLevel: int
+      /// "none" or "GN".
+      Norm: string }
+
+/// `model.head`.
+type HeadSettings = { NumConvs: int; PriorProb: float; Norm: string }
+
+/// `model.filter`: 3D Max Filtering (paper §3.3).
+type FilterSettings = { Enabled: bool; KernelSize: int; Tau: int; Norm: string }
+
+/// `model.poto`: prediction-aware one-to-one assignment (paper §3.2) and the auxiliary one-to-many loss.
+type PotoSettings = { Alpha: float; CenterSamplingRadius: float; AuxTopk: int }
+
+/// `model.loss`.
+type LossSettings = { FocalAlpha: float; FocalGamma: float; RegWeight: float; Aux: bool }
+
+/// `model.test`: inference. `NmsThresh = 1.0` means no NMS (the reference's convention).
+type TestSettings = { ScoreThresh: float; TopkCandidates: int; NmsThresh: float; DetectionsPerImage: int }
+
+/// `model`.
+type ModelSettings =
+    { NumClasses: int
+      Backbone: BackboneSettings
+      Fpn: FpnSettings
+      Head: HeadSettings
+      Filter: FilterSettings
+      Poto: PotoSettings
+      Loss: LossSettings
+      Test: TestSettings }
+
+/// `solver.lr_schedule`.
+type LrSchedule =
+    /// Multiply by `gamma` at each of `steps`.
+    | Step
+    /// Cosine from base_lr to 0 at max_iter (after warm-up).
+    | Cosine
+
+/// `solver`.
+type SolverSettings =
+    { BatchSize: int
+      BaseLr: float
+      Momentum: float
+      WeightDecay: float
+      /// Weight decay of norm parameters (the reference uses 0 for GN/BN).
+      WeightDecayNorm: float
+      MaxIter: int
+      LrSchedule: LrSchedule
+      Steps: int list
+      Gamma: float
+      WarmupIters: int
+      WarmupFactor: float
+      CheckpointPeriod: int
+      /// How many periodic checkpoints to keep (the last one is always kept).
+      CheckpointKeep: int
+      /// Max global gradient norm when `clip_gradients.enabled`.
+      ClipGradients: float option }
+
+/// `eval`.
+type EvalSettings =
+    { /// Evaluate every `Period` iterations (0: only at the end).
+      Period: int
+      /// Also evaluate with this NMS threshold (metrics `bbox_nms/*`), None to skip.
+      CompareNmsThresh: float option
+      /// Number of val images drawn with their detections.
+      VisImages: int
+      VisScoreThresh: float }
+
+/// `tracking`.
+type TrackingSettings = { Uri: string; Experiment: string; LogPeriod: int }
+
+/// The whole experiment.
+type ExperimentConfig =
+    { Name: string
+      Seed: int
+      Device: Device
+      Threads: int
+      Resume: bool
+      Data: DataSettings
+      Input: InputSettings
+      Model: ModelSettings
+      Solver: SolverSettings
+      Eval: EvalSettings
+      Tracking: TrackingSettings
+      OutputDir: string }

@@ -1,0 +1,61 @@
+/// Checks that involve several keys or the file system, run on the typed config after the schema check.
+/// Each problem names the dotted key it is reported at (the loader adds that key's file and line).
+module Research.Experiments.Validation
+
+open System.IO
+
+/// One cross-key problem: the key to point at, the message, an optional hint line.
+type Problem = { Key: string; Message: string; Hint: string option }
+
+let private problem key message = { Key = key; Message = message; Hint = None }
+let private problemWithHint key message hint = { Key = key; Message = message; Hint = Some hint }
+
+let private pathChecks (workDir: string) (prefix: string) (source: DataSource) =
+    match source with
+    | Synthetic -> []
+    | Coco(images, annotations, _) ->
+        [ let imagesFull = Path.GetFullPath(Path.Combine(workDir, images))
+          if not (Directory.Exists imagesFull) then
+              yield problemWithHint (prefix + ".images") (sprintf "%s.images = '%s': directory not found" prefix images) (sprintf "looked at %s" imagesFull)
+          let annFull = Path.GetFullPath(Path.Combine(workDir, annotations))
+          if not (File.Exists annFull) then
+              yield problemWithHint (prefix + ".annotations") (sprintf "%s.annotations = '%s': file not found" prefix annotations) (sprintf "looked at %s" annFull) ]
+
+/// Every cross-key problem of a config, in a fixed order. Relative paths are resolved against `workDir`.
+let check (workDir: string) (c: ExperimentConfig) : Problem list =
+    let s = c.Data.Synthetic
+    let usesSynthetic = c.Data.Train = Synthetic || c.Data.Val = Synthetic
+    [ yield! pathChecks workDir "data.train" c.Data.Train
+      yield! pathChecks workDir "data.val" c.Data.Val
+      match c.Model.Backbone.Weights with
+      | Some w when not (File.Exists(Path.Combine(workDir, w))) ->
+          yield problemWithHint "model.backbone.weights" (sprintf "model.backbone.weights = '%s': file not found" w) (sprintf "looked at %s" (Path.GetFullPath(Path.Combine(workDir, w))))
+      | _ -> ()
+      // More model classes than data classes only wastes outputs; fewer leaves labels out of range.
+      if usesSynthetic && c.Model.NumClasses < s.NumClasses then
+          yield problemWithHint "model.num_classes" (sprintf "model.num_classes = %d is below data.synthetic.num_classes = %d" c.Model.NumClasses s.NumClasses) "the model needs an output per class of the data"
+      if s.MaxObjects < s.MinObjects then
+          yield problem "data.synthetic.max_objects" (sprintf "data.synthetic.max_objects = %d is below min_objects = %d" s.MaxObjects s.MinObjects)
+      if s.MaxObjectSize < s.MinObjectSize then
+          yield problem "data.synthetic.max_object_size" (sprintf "data.synthetic.max_object_size = %g is below min_object_size = %g" s.MaxObjectSize s.MinObjectSize)
+      if s.MinObjectSize * float s.ImageSize < 4.0 then
+          yield problemWithHint "data.synthetic.min_object_size" (sprintf "data.synthetic.min_object_size = %g gives %.1f px at image_size %d" s.MinObjectSize (s.MinObjectSize * float s.ImageSize) s.ImageSize) "objects must be at least 4 px"
+      match c.Input.MinSizeTrain |> List.tryFind (fun m -> m > c.Input.MaxSizeTrain) with
+      | Some m -> yield problem "input.min_size_train" (sprintf "input.min_size_train has %d, above max_size_train = %d" m c.Input.MaxSizeTrain)
+      | None -> ()
+      if c.Input.MinSizeTest > c.Input.MaxSizeTest then
+          yield problem "input.min_size_test" (sprintf "input.min_size_test = %d is above max_size_test = %d" c.Input.MinSizeTest c.Input.MaxSizeTest)
+      let groups = 32
+      if c.Model.Head.Norm = "GN" && c.Model.Fpn.OutChannels % groups <> 0 then
+          yield problemWithHint "model.fpn.out_channels" (sprintf "model.fpn.out_channels = %d is not divisible by the %d GroupNorm groups of the head" c.Model.Fpn.OutChannels groups) "use a multiple of 32 or model.head.norm=none"
+      let solver = c.Solver
+      if solver.WarmupIters > solver.MaxIter then
+          yield problem "solver.warmup_iters" (sprintf "solver.warmup_iters = %d is above max_iter = %d" solver.WarmupIters solver.MaxIter)
+      if solver.LrSchedule = Step then
+          match solver.Steps |> List.tryFind (fun st -> st >= solver.MaxIter) with
+          | Some st -> yield problem "solver.steps" (sprintf "solver.steps has %d, not below max_iter = %d" st solver.MaxIter)
+          | None -> ()
+          if solver.Steps <> List.sort (List.distinct solver.Steps) then
+              yield problem "solver.steps" (sprintf "solver.steps = [%s] must be strictly increasing" (solver.Steps |> List.map string |> String.concat ", "))
+      if c.Eval.CompareNmsThresh.IsSome && c.Model.Test.NmsThresh < 1.0 then
+          yield problemWithHint "eval.compare_nms_thresh" "eval.compare_nms_thresh is set but model.test.nms_thresh already applies NMS" "set eval.compare_nms_thresh=null, or model.test.nms_thresh=1.0 for the NMS-free model" ]

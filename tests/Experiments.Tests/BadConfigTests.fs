@@ -1,0 +1,131 @@
+/// Every kind of bad config a user can write, each with the message it must produce (file, line, key,
+/// value, hint). Files are small deltas on the shipped quickstart.
+module Research.Experiments.Tests.BadConfigTests
+
+open System.IO
+open Expecto
+open Research.Experiments
+open Research.Experiments.Tests.TestFiles
+
+type private Case =
+    { Name: string
+      /// Files of the case; the first one is loaded.
+      Files: (string * string) list
+      Overrides: string list
+      /// Substrings the error text must contain (`{dir}` stands for the case's folder).
+      Expected: string list }
+
+let private onQuickstart name (yaml: string) expected =
+    { Name = name; Files = [ "bad.yaml", baseQuickstart + yaml ]; Overrides = []; Expected = expected }
+
+let private overriding name overrides expected =
+    { Name = name; Files = [ "ok.yaml", baseQuickstart ]; Overrides = overrides; Expected = expected }
+
+let private cases : Case list =
+    [ onQuickstart "unknown top-level key" "epocs: 3\n" [ "bad.yaml:2: unknown key 'epocs'" ]
+      onQuickstart "unknown nested key with did-you-mean" "model:\n  poto:\n    alpah: 0.5\n"
+          [ "bad.yaml:4: unknown key 'model.poto.alpah'; did you mean 'model.poto.alpha'?" ]
+      onQuickstart "key in the wrong section" "model:\n  alpha: 0.5\n" [ "bad.yaml:3: unknown key 'model.alpha'; did you mean 'model.poto.alpha'?" ]
+      onQuickstart "abbreviated key" "solver:\n  lr: 0.1\n" [ "bad.yaml:3: unknown key 'solver.lr'; did you mean 'solver.base_lr'?" ]
+      onQuickstart "unknown key without a close match" "zzzzzz: 1\n" [ "bad.yaml:2: unknown key 'zzzzzz'" ]
+      overriding "override of an unknown key" [ "model.poto.alpah=0.6" ]
+          [ "override 'model.poto.alpah=0.6': unknown key 'model.poto.alpah'; did you mean 'model.poto.alpha'?" ]
+      overriding "override of a valid key that is not in the config" [ "~eval.vis_images"; "eval.vis_images=3" ]
+          [ "override 'eval.vis_images=3': key 'eval.vis_images' is not in the config"; "to add it, write +eval.vis_images=3" ]
+      overriding "adding a key that is already set" [ "+model.poto.alpha=0.5" ]
+          [ "override '+model.poto.alpha=0.5': 'model.poto.alpha' is already set to 0.8 (set at"; "base.yaml:65)" ]
+      overriding "deleting a missing key" [ "~model.poto.beta" ] [ "override '~model.poto.beta': unknown key 'model.poto.beta'" ]
+      overriding "deleting with a value that does not match" [ "~model.poto.alpha=0.5" ] [ "'model.poto.alpha' is 0.8 (set at"; "not 0.5" ]
+      onQuickstart "alpha above 1" "model:\n  poto:\n    alpha: 1.5\n" [ "bad.yaml:4: model.poto.alpha = 1.5 must be in [0, 1]" ]
+      overriding "negative alpha from the command line" [ "model.poto.alpha=-0.1" ]
+          [ "override 'model.poto.alpha=-0.1': model.poto.alpha = -0.1 must be in [0, 1]" ]
+      onQuickstart "odd tau" "model:\n  filter:\n    tau: 1\n"
+          [ "bad.yaml:4: model.filter.tau = 1 must be an even integer >= 0 (odd tau fails in the official code" ]
+      overriding "fractional tau" [ "model.filter.tau=2.5" ] [ "model.filter.tau must be an integer, got '2.5'" ]
+      overriding "even kernel" [ "model.filter.kernel_size=4" ] [ "model.filter.kernel_size = 4 must be an odd integer >= 1" ]
+      overriding "zero kernel" [ "model.filter.kernel_size=0" ] [ "model.filter.kernel_size = 0 must be an odd integer >= 1" ]
+      overriding "zero learning rate" [ "solver.base_lr=0" ] [ "solver.base_lr = 0 must be > 0" ]
+      onQuickstart "quoted number" "solver:\n  base_lr: \"0.01\"\n"
+          [ "bad.yaml:3: solver.base_lr must be a number, got the quoted string \"0.01\" (remove the quotes)" ]
+      overriding "negative batch size" [ "solver.batch_size=-2" ] [ "solver.batch_size = -2 must be > 0" ]
+      overriding "too small synthetic images" [ "data.synthetic.image_size=16" ] [ "data.synthetic.image_size = 16 must be >= 32" ]
+      overriding "unknown device" [ "device=tpu" ] [ "device must be one of auto, cpu, cuda, got 'tpu'" ]
+      onQuickstart "yes is not a boolean" "input:\n  flip: yes\n" [ "bad.yaml:3: input.flip must be true or false, got 'yes'" ]
+      overriding "pixel mean of the wrong length" [ "input.pixel_mean=[1,2]" ] [ "input.pixel_mean = [1, 2] must have exactly 3 values" ]
+      overriding "zero pixel std" [ "input.pixel_std=[64,0,64]" ] [ "input.pixel_std[1] = 0 must be > 0" ]
+      onQuickstart "scalar where a list is needed" "input:\n  min_size_train: 192\n"
+          [ "bad.yaml:3: input.min_size_train must be a list like [1, 2], got 192" ]
+      onQuickstart "scalar where a section is needed" "model: 5\n" [ "bad.yaml:2: model must be a mapping of keys, got 5" ]
+      onQuickstart "duplicate key" "seed: 1\nseed: 2\n" [ "bad.yaml:3: duplicate key 'seed'"; "it is already set at"; "bad.yaml:2" ]
+      onQuickstart "tab indentation" "model:\n\tnum_classes: 4\n" [ "bad.yaml:3: tab character in a config file"; "use spaces" ]
+      onQuickstart "anchor and alias" "a: &x [1, 2]\nb: *x\n" [ "bad.yaml:2: YAML anchor '&x' is not allowed in config files"; "billions" ]
+      { Name = "billion-laughs alias bomb"
+        Files = [ "bomb.yaml", "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n" ]
+        Overrides = []
+        Expected = [ "bomb.yaml:1: YAML anchor '&a' is not allowed" ] }
+      { Name = "alias without anchor on the same line"; Files = [ "alias.yaml", "x: 1\ny: *undefined\n" ]; Overrides = []; Expected = [ "alias.yaml:2:" ] }
+      { Name = "deeply nested values"; Files = [ "deep.yaml", "a: " + String.replicate 100000 "[" + String.replicate 100000 "]" + "\n" ]; Overrides = []; Expected = [ "deep.yaml:1: values nested deeper than 32 levels" ] }
+      { Name = "huge file"; Files = [ "huge.yaml", "a: 1\n" + String.replicate 300000 "# pad\n" ]; Overrides = []; Expected = [ "huge.yaml: the config file is 1800005 bytes, more than 1048576" ] }
+      { Name = "empty file"; Files = [ "empty.yaml", "" ]; Overrides = []; Expected = [ "empty.yaml: the config file is empty" ] }
+      { Name = "comments only"; Files = [ "comments.yaml", "# nothing here\n# at all\n" ]; Overrides = []; Expected = [ "comments.yaml: the config file is empty" ] }
+      { Name = "top level is a list"; Files = [ "list.yaml", "- a\n- b\n" ]; Overrides = []; Expected = [ "list.yaml:1: the top level of a config file must be a mapping of keys" ] }
+      { Name = "two documents"; Files = [ "two.yaml", "a: 1\n---\nb: 2\n" ]; Overrides = []; Expected = [ "two.yaml:2: a config file must hold exactly one YAML document" ] }
+      { Name = "broken YAML"; Files = [ "broken.yaml", "model: [1, 2\nseed: 3\n" ]; Overrides = []; Expected = [ "broken.yaml:"; "invalid YAML" ] }
+      { Name = "missing base"; Files = [ "child.yaml", "_base_: nope.yaml\n" ]; Overrides = []; Expected = [ "child.yaml:1: _base_ file 'nope.yaml' not found"; "looked for {dir}" ] }
+      { Name = "cycle of bases"
+        Files = [ "a.yaml", "_base_: b.yaml\nseed: 1\n"; "b.yaml", "_base_: a.yaml\nseed: 2\n" ]
+        Overrides = []
+        Expected = [ "b.yaml:1: _base_ cycle: a.yaml -> b.yaml -> a.yaml" ] }
+      { Name = "base is not a file name"; Files = [ "c.yaml", "_base_: {a: 1}\n" ]; Overrides = []; Expected = [ "c.yaml:1: _base_ must be a file name or a list of file names" ] }
+      { Name = "config file not found"; Files = [ "x.yaml", "a: 1\n" ]; Overrides = []; Expected = [ "missing.yaml: config file not found" ] }
+      onQuickstart "coco images folder missing" "data:\n  train: {kind: coco, images: missing/dir, annotations: ann.json}\n"
+          [ "data.train.images = 'missing/dir': directory not found"; "looked at" ]
+      onQuickstart "misspelt data kind" "data:\n  train: {kind: cocoo}\n" [ "bad.yaml:3: data.train.kind must be one of synthetic, coco, got 'cocoo'" ]
+      onQuickstart "coco without annotations" "data:\n  train:\n    _delete_: true\n    kind: coco\n    images: .\n"
+          [ "missing key 'data.train.annotations'"; "+data.train.annotations=VALUE" ]
+      { Name = "a required key missing"; Files = [ "min.yaml", "name: x\n" ]; Overrides = []; Expected = [ "min.yaml:1: missing key 'seed'" ] }
+      overriding "lr step beyond the schedule" [ "solver.lr_schedule=step"; "solver.steps=[100,5000]" ] [ "solver.steps has 5000, not below max_iter = 1800" ]
+      overriding "steps out of order" [ "solver.lr_schedule=step"; "solver.steps=[900,300]" ] [ "solver.steps = [900, 300] must be strictly increasing" ]
+      overriding "warm-up longer than training" [ "solver.warmup_iters=5000" ] [ "solver.warmup_iters = 5000 is above max_iter = 1800" ]
+      overriding "fewer model classes than data classes" [ "model.num_classes=2" ] [ "model.num_classes = 2 is below data.synthetic.num_classes = 4" ]
+      overriding "FPN width not divisible by GN groups" [ "model.fpn.out_channels=48" ] [ "model.fpn.out_channels = 48 is not divisible by the 32 GroupNorm groups" ]
+      overriding "several values outside a sweep" [ "model.poto.alpha=0.2,0.8" ] [ "several values for 'model.poto.alpha' (a multirun sweep)"; "scripts/sweep.fsx" ]
+      overriding "override without a value" [ "model.poto.alpha" ] [ "override 'model.poto.alpha': missing '=value'" ]
+      overriding "override with a malformed key" [ "model..alpha=1" ] [ "'model..alpha' is not a dotted key" ]
+      overriding "unclosed quote" [ "name='abc" ] [ "override 'name='abc': unclosed ' quote" ]
+      overriding "deeply nested override" [ "input.min_size_train=" + String.replicate 100000 "[" ] [ "values nested deeper than 32 levels" ]
+      overriding "unclosed list" [ "input.min_size_train=[1,2" ] [ "expected ',' or ']'" ]
+      { Name = "sweep file given to run"; Files = [ "s.yaml", baseQuickstart + "sweep:\n  model.poto.alpha: [0.2]\n" ]; Overrides = []; Expected = [ "s.yaml:2: this is a sweep file"; "scripts/sweep.fsx" ] }
+      onQuickstart "_delete_ that is not a boolean" "model:\n  poto:\n    _delete_: maybe\n" [ "bad.yaml:4: _delete_ must be true or false, got 'maybe'" ]
+      overriding "NMS threshold 0" [ "model.test.nms_thresh=0" ] [ "model.test.nms_thresh = 0 must be in (0, 1] (1.0 means no NMS)" ]
+      overriding "compare NMS with NMS already on" [ "model.test.nms_thresh=0.5" ] [ "eval.compare_nms_thresh is set but model.test.nms_thresh already applies NMS" ]
+      overriding "missing weights file" [ "model.backbone.weights=nothing/here.pth" ] [ "model.backbone.weights = 'nothing/here.pth': file not found" ]
+      overriding "unsupported depth" [ "model.backbone.depth=42" ] [ "model.backbone.depth = 42 must be one of 18, 34, 50, 101, 152" ]
+      overriding "FPN top level out of range" [ "model.fpn.top_level=8" ] [ "model.fpn.top_level = 8 must be 5 (P3-P5), 6 (P3-P6) or 7 (P3-P7)" ]
+      overriding "null where a number is needed" [ "solver.gamma=null" ] [ "solver.gamma must be a number, got null" ]
+      overriding "adding a key the schema does not know" [ "+model.poto.beta=1" ] [ "override '+model.poto.beta=1': unknown key 'model.poto.beta'" ]
+      overriding "integer too large" [ "solver.max_iter=99999999999" ] [ "solver.max_iter = 99999999999 is too large for an integer setting" ]
+      overriding "infinite learning rate" [ "solver.base_lr=.inf" ] [ "solver.base_lr must be a finite number, got '.inf'" ]
+      onQuickstart "enum in the wrong case" "model:\n  backbone:\n    norm: frozenbn\n"
+          [ "bad.yaml:4: model.backbone.norm must be one of FrozenBN, BN, GN, none, got 'frozenbn'; did you mean 'FrozenBN'?" ]
+      overriding "override through a scalar" [ "model.poto.alpha.x=1" ] [ "a parent of this key is not a mapping" ] ]
+
+[<Tests>]
+let tests =
+    testList
+        "BadConfig"
+        [ yield!
+              cases
+              |> List.map (fun case ->
+              test case.Name {
+                  withFiles case.Files (fun dir ->
+                      let main = Path.Combine(dir, fst case.Files.Head)
+                      // "config file not found" loads a name that was never written.
+                      let path = if case.Name = "config file not found" then Path.Combine(dir, "missing.yaml") else main
+                      let error = errorOf (Config.loadIn dir path case.Overrides)
+                      let text = error.Text
+                      Expect.isLessThanOrEqual (text.Split('\n').Length) 2 "one or two lines"
+                      for expected in case.Expected do
+                          Expect.stringContains text (expected.Replace("{dir}", dir)) "message")
+              })
+          test "there are at least 30 bad-config cases" { Expect.isGreaterThanOrEqual cases.Length 30 "count" } ]
