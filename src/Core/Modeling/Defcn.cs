@@ -3,6 +3,7 @@ using Research.Core.Inference;
 using Research.Core.Modeling.Head;
 using TorchSharp;
 using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
 
 namespace Research.Core.Modeling;
 
