@@ -68,11 +68,11 @@ public sealed class DetectionPostProcessor
         var classesAll = new List<Tensor>();
         for (var l = 0; l < outputs.LevelCount; l++)
         {
-            var cls = HeadFlattening.PermuteToNHWAK(outputs.Logits[l], k)[image];           // (H·W, K)
-            var reg = HeadFlattening.PermuteToNHWAK(outputs.BoxRegression[l], 4)[image];    // (H·W, 4)
+            var cls = HeadFlattening.PermuteToNHWAK(outputs.Logits[l].narrow(0, image, 1), k)[0];           // (H·W, K)
+            var reg = HeadFlattening.PermuteToNHWAK(outputs.BoxRegression[l].narrow(0, image, 1), 4)[0];    // (H·W, 4)
             var prob = cls.sigmoid();
             if (outputs.Filter != null)
-                prob = prob * HeadFlattening.PermuteToNHWAK(outputs.Filter[l], 1)[image].sigmoid();   // (H·W, K)
+                prob = prob * HeadFlattening.PermuteToNHWAK(outputs.Filter[l].narrow(0, image, 1), 1)[0].sigmoid();   // (H·W, K)
             var flat = prob.flatten();                                                       // (H·W·K)
             // min(topk, H·W), not H·W·K, as the reference (fcos.py inference_single_image).
             var numTopk = Math.Min(Settings.TopkCandidates, reg.shape[0]);
