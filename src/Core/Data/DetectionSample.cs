@@ -1,0 +1,48 @@
+namespace Research.Core.Data;
+
+/// <summary>
+/// One image after the transforms, before batching: the normalised pixels, planar (3, h, w) float32 in the
+/// configured channel order, and its boxes in the same (resized, possibly flipped) frame. Plain arrays, so
+/// the background data thread never touches libtorch.
+/// </summary>
+public sealed class DetectionSample
+{
+    /// <summary>Creates a sample.</summary>
+    public DetectionSample(long imageId, float[] pixels, int height, int width, (int Height, int Width) originalSize,
+        IReadOnlyList<BoxXyxy> boxes, IReadOnlyList<int> classes, bool flipped)
+    {
+        if (pixels.Length != 3 * height * width) throw new ArgumentException($"{pixels.Length} values for a (3, {height}, {width}) image");
+        if (boxes.Count != classes.Count) throw new ArgumentException($"{boxes.Count} boxes but {classes.Count} classes");
+        ImageId = imageId;
+        Pixels = pixels;
+        ImageSize = (height, width);
+        OriginalSize = originalSize;
+        Boxes = boxes;
+        Classes = classes;
+        Flipped = flipped;
+    }
+
+    /// <summary>The dataset's image id.</summary>
+    public long ImageId { get; }
+
+    /// <summary>(3, h, w) float32 planar, normalised by pixel mean/std, not padded.</summary>
+    public float[] Pixels { get; }
+
+    /// <summary>(h, w) of <see cref="Pixels"/>: the frame of <see cref="Boxes"/>.</summary>
+    public (int Height, int Width) ImageSize { get; }
+
+    /// <summary>The size of the image file.</summary>
+    public (int Height, int Width) OriginalSize { get; }
+
+    /// <summary>Training boxes, XYXY in the resized frame (crowd and empty boxes removed).</summary>
+    public IReadOnlyList<BoxXyxy> Boxes { get; }
+
+    /// <summary>Contiguous classes 0..K−1 of <see cref="Boxes"/>.</summary>
+    public IReadOnlyList<int> Classes { get; }
+
+    /// <summary>Whether the image was mirrored.</summary>
+    public bool Flipped { get; }
+
+    /// <summary>The value of channel c at row y, column x.</summary>
+    public float Pixel(int c, int y, int x) => Pixels[(c * ImageSize.Height + y) * ImageSize.Width + x];
+}

@@ -1,0 +1,81 @@
+using System.Text;
+
+namespace Research.Core.Tracking;
+
+/// <summary>
+/// Whole-file writes that are atomic with respect to a process being killed: the bytes go to a temporary
+/// file first, then one <c>rename</c> replaces the target. A reader (MLflow, or this library) sees the old
+/// file or the new one, never half of one — which matters because one malformed file makes the MLflow
+/// server fail for the whole store (notes/mlflow-formats.md §5).
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>Prefix of temporary files; readers skip names starting with it and the store deletes stale ones.</summary>
+    public const string TempPrefix = ".tmp-";
+
+    [ThreadStatic] private static Action<string>? _beforeRename;
+
+    /// <summary>
+    /// Test hook (per thread): called with the target path after the temporary file is complete and before the
+    /// rename. Throwing from it simulates a kill at that point.
+    /// </summary>
+    internal static Action<string>? BeforeRename { get => _beforeRename; set => _beforeRename = value; }
+
+    /// <summary>Writes UTF-8 text (no BOM) atomically. See <see cref="WriteAllBytes"/>.</summary>
+    public static void WriteAllText(string path, string text, string? tempDirectory = null, bool durable = false) =>
+        WriteAllBytes(path, new UTF8Encoding(false).GetBytes(text), tempDirectory, durable);
+
+    /// <summary>
+    /// Writes <paramref name="bytes"/> to <paramref name="path"/> atomically. The temporary file is created in
+    /// <paramref name="tempDirectory"/> (default: the target's folder; it must be on the same file system and
+    /// must not be a folder a reader lists, such as a run's <c>params/</c>). <paramref name="durable"/> also
+    /// flushes to disk before the rename (survives power loss, costs a few ms).
+    /// </summary>
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes, string? tempDirectory = null, bool durable = false)
+    {
+        var temp = TempPath(path, tempDirectory);
+        try
+        {
+            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+            {
+                fs.Write(bytes);
+                fs.Flush(durable);
+            }
+            BeforeRename?.Invoke(path);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Copies a file atomically (temporary copy, then rename).</summary>
+    public static void Copy(string source, string destination, string? tempDirectory = null)
+    {
+        var temp = TempPath(destination, tempDirectory);
+        try
+        {
+            File.Copy(source, temp, overwrite: false);
+            BeforeRename?.Invoke(destination);
+            File.Move(temp, destination, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    private static string TempPath(string path, string? tempDirectory)
+    {
+        var dir = tempDirectory ?? Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return Path.Combine(dir, TempPrefix + Guid.NewGuid().ToString("N"));
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,45 @@
+/// The command line behind every script in scripts/: `Cli.main [| command; args... |]`. Each .fsx
+/// entry point is one call to this (through scripts/lib/Bootstrap.fsx, which builds the library first
+/// when it is stale), so argument handling and exit codes are tested here, not in the scripts.
+module Research.Experiments.Cli
+
+open System
+open Research.Core.Evaluation
+open Research.Core.Tracking
+
+/// Exit codes shared by all commands.
+[<RequireQualifiedAccess>]
+module ExitCode =
+    let ok = 0
+    let failed = 1
+    let usage = 2
+
+let private commands =
+    [ "run", "train, evaluate and track one experiment:  run CONFIG.yaml [overrides] [--print-config] [--dry-run] [--resume]"
+      "sweep", "run an ablation grid as one parent run with a child per point:  sweep SWEEP.yaml [overrides]"
+      "compare", "compare the runs of a sweep or experiment:  compare [--parent RUN_ID | --experiment NAME] [--metric KEY]"
+      "evaluate", "COCO bbox evaluation of a results file:  evaluate GT.json DETS.json [--json]"
+      "trace", "print every stage of the forward pass for one image:  trace [CONFIG.yaml] [overrides]"
+      "sync", "upload local MLflow runs to a tracking server:  sync [./mlruns] http://server" ]
+
+/// The usage text listing every command.
+let usage () =
+    let lines = commands |> List.map (fun (name, text) -> sprintf "  %-9s %s" name text)
+    String.Join(Environment.NewLine,
+                [ "usage: dotnet fsi scripts/<command>.fsx [arguments]   (help of one command: <command>.fsx -- --help)"
+                  "" ] @ lines)
+
+/// Dispatches one command; returns its exit code. Unknown commands exit with 2.
+let main (argv: string[]) : int =
+    match List.ofArray argv with
+    | []
+    | [ "--help" ]
+    | [ "help" ] ->
+        printfn "%s" (usage ())
+        ExitCode.ok
+    | "evaluate" :: rest -> CocoEvaluateCommand.Run(List.toArray rest, stdout, stderr)
+    | "sync" :: rest -> StoreSyncCommand.Run(List.toArray rest, stdout)
+    | cmd :: _ ->
+        eprintfn "error: unknown command '%s'" cmd
+        eprintfn "%s" (usage ())
+        ExitCode.usage
