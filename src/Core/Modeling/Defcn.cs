@@ -69,7 +69,7 @@ public sealed class Defcn : Module<Tensor, HeadOutputs>
         if (images.dim() != 4 || images.shape[1] != 3)
             throw new ArgumentException($"images must be (N, 3, H, W), got ({string.Join(", ", images.shape)})");
         using var scope = NewDisposeScope();
-        var features = backbone.forward(images);   // L × (N, C, H_l, W_l)
+        var features = backbone.call(images);      // L × (N, C, H_l, W_l); call() runs forward hooks (trace)
         if (probe != null)
             for (var l = 0; l < features.Length; l++) probe($"backbone.{head.LevelName(l)}", features[l]);
         return head.Forward(features, probe).MoveToOuterDisposeScope();
