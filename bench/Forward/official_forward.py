@@ -38,6 +38,15 @@ def cfg():
         build_shift_generator=lambda c, shapes: types.SimpleNamespace(num_cell_shifts=[1] * len(shapes)))
 
 
+def backbone_builder():
+    """cvpods build_retinanet_resnet_fpn_backbone (call after official_import.load_fcos)."""
+    import cvpods.modeling.backbone as backbone_pkg  # a bare package object (official_import)
+    from cvpods.modeling.backbone.backbone import Backbone
+    backbone_pkg.Backbone = Backbone
+    from cvpods.modeling.backbone.fpn import build_retinanet_resnet_fpn_backbone
+    return build_retinanet_resnet_fpn_backbone
+
+
 class Network(torch.nn.Module):
     """backbone + head with the official module names (state keys backbone.*, head.*)."""
 
@@ -60,12 +69,8 @@ def main():
     torch.set_num_threads(threads)
     fcos = official_import.load_fcos(
         cvpods_root, os.path.join(defcn_root, "playground/detection/coco/poto.res50.fpn.coco.800size.3x_ms.3dmf.aux/fcos.py"))
-    import cvpods.modeling.backbone as backbone_pkg  # a bare package object (official_import)
-    from cvpods.modeling.backbone.backbone import Backbone
-    backbone_pkg.Backbone = Backbone
-    from cvpods.modeling.backbone.fpn import build_retinanet_resnet_fpn_backbone
     torch.manual_seed(0)
-    model = Network(fcos, build_retinanet_resnet_fpn_backbone)
+    model = Network(fcos, backbone_builder())
     model.train()
     x = torch.sin(torch.arange(n * 3 * h * w, dtype=torch.float32) * 0.001).reshape(n, 3, h, w)
 
