@@ -1,12 +1,12 @@
 // Benchmark: the R-50 DeFCN network alone (ResNet-50 FrozenBN + FPN P3..P7 + DeFCN head with 3DMF, K = 80)
 // forward (no grad) and forward+backward (sum of all outputs), against the official network in PyTorch
-// (official_forward.py, run first in this process's run) on the same input and thread count. Prints the
-// medians, minima and the C#/Python ratios.
+// (official_forward.py in serve mode) on the same input and thread count. The two sides alternate run by
+// run (each waits while the other runs), so load from other processes hits both alike; the report gives
+// medians, minima and the median of the per-run ratios.
 //   dotnet run -c Release --project bench/Forward [-- --defcn DIR --cvpods DIR --n 2 --size 512x512 --threads 2 --warmup 3 --runs 5]
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Research.Core.Modeling;
 using Research.Core.Modeling.Backbone;
 using Research.Core.Runtime;
@@ -36,20 +36,19 @@ if (!File.Exists(Path.Combine(defcnRoot, "playground/detection/coco/poto.res50.f
     return 2;
 }
 
-Console.WriteLine($"input {n}x3x{h}x{w}, {threads} threads, {warmup} warm-ups, {runs} runs");
-Console.WriteLine("official network (Debian torch 1.13) ...");
+Console.WriteLine($"input {n}x3x{h}x{w}, {threads} threads, {warmup} warm-ups, {runs} runs per side, alternating");
 var psi = new ProcessStartInfo("/usr/bin/python3",
-    $"official_forward.py \"{defcnRoot}\" \"{cvpodsRoot}\" {n} {h} {w} {threads} {warmup} {runs}")
-{ WorkingDirectory = SourceDir(), RedirectStandardOutput = true };
-using (var p = Process.Start(psi)!)
+    $"official_forward.py \"{defcnRoot}\" \"{cvpodsRoot}\" {n} {h} {w} {threads} serve")
+{ WorkingDirectory = SourceDir(), RedirectStandardOutput = true, RedirectStandardInput = true };
+using var python = Process.Start(psi)!;
+var ready = python.StandardOutput.ReadLine();
+if (ready is null || !ready.StartsWith("ready ")) { Console.Error.WriteLine("official_forward.py failed to start"); return 1; }
+var officialParams = long.Parse(ready[6..]);
+double Official(string command)
 {
-    var text = p.StandardOutput.ReadToEnd();
-    p.WaitForExit();
-    if (p.ExitCode != 0) { Console.Error.WriteLine("official_forward.py failed"); return 1; }
-    var json = JsonDocument.Parse(text.Trim().Split('\n').Last()).RootElement;
-    Python = (json.GetProperty("forward").EnumerateArray().Select(x => x.GetDouble()).ToList(),
-        json.GetProperty("forward_backward").EnumerateArray().Select(x => x.GetDouble()).ToList(),
-        json.GetProperty("params").GetInt64());
+    python.StandardInput.WriteLine(command);
+    python.StandardInput.Flush();
+    return double.Parse(python.StandardOutput.ReadLine() ?? throw new InvalidOperationException("official_forward.py stopped"), CultureInfo.InvariantCulture);
 }
 
 TorchRuntime.EnsureLoaded();
@@ -76,31 +75,34 @@ void ForwardBackward()
     loss.backward();
 }
 
-List<double> Time(Action f)
+double Ours(Action f)
 {
-    for (var i = 0; i < warmup; i++) f();
-    var times = new List<double>();
+    var sw = Stopwatch.StartNew();
+    f();
+    return sw.Elapsed.TotalSeconds;
+}
+
+static double Median(IEnumerable<double> values)
+{
+    var s = values.OrderBy(v => v).ToList();
+    return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
+}
+
+Console.WriteLine($"parameters: ours {paramCount:N0}, official {officialParams:N0}");
+foreach (var (name, command, action) in new (string, string, Action)[] { ("forward", "forward", Forward), ("forward+backward", "forward_backward", ForwardBackward) })
+{
+    for (var i = 0; i < warmup; i++) { Official(command); Ours(action); }
+    var pairs = new List<(double Ours, double Official)>();
     for (var i = 0; i < runs; i++)
     {
-        var sw = Stopwatch.StartNew();
-        f();
-        times.Add(sw.Elapsed.TotalSeconds);
+        var official = Official(command);
+        pairs.Add((Ours(action), official));
     }
-    return times;
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+        "{0,-17} ours median {1:F3} s (min {2:F3})  official median {3:F3} s (min {4:F3})  ratio ours/official: median of per-run ratios {5:F2}, of minima {6:F2}",
+        name, Median(pairs.Select(p => p.Ours)), pairs.Min(p => p.Ours), Median(pairs.Select(p => p.Official)), pairs.Min(p => p.Official),
+        Median(pairs.Select(p => p.Ours / p.Official)), pairs.Min(p => p.Ours) / pairs.Min(p => p.Official)));
 }
-
-Console.WriteLine("ours (TorchSharp 0.107 / libtorch 2.10) ...");
-var ours = (Time(Forward), Time(ForwardBackward));
-Console.WriteLine($"parameters: ours {paramCount:N0}, official {Python.Params:N0}");
-static double Median(List<double> xs) { var s = xs.OrderBy(v => v).ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
-string Row(string name, List<double> c, List<double> py) => string.Format(CultureInfo.InvariantCulture,
-    "{0,-18} ours median {1,6:F3} s (min {2:F3})   official median {3,6:F3} s (min {4:F3})   ratio ours/official: median {5:F2}, min {6:F2}",
-    name, Median(c), c.Min(), Median(py), py.Min(), Median(c) / Median(py), c.Min() / py.Min());
-Console.WriteLine(Row("forward", ours.Item1, Python.Forward));
-Console.WriteLine(Row("forward+backward", ours.Item2, Python.ForwardBackward));
+python.StandardInput.WriteLine("quit");
+python.WaitForExit();
 return 0;
-
-partial class Program
-{
-    static (List<double> Forward, List<double> ForwardBackward, long Params) Python;
-}

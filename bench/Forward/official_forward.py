@@ -6,6 +6,11 @@ build_retinanet_resnet_fpn_p5_backbone as DeFCN's net.py does, and the FCOSHead 
 
 DEFCN_ROOT / CVPODS_ROOT: local extractions of the official repositories (see README.md). Prints one JSON
 line: {"forward": [...seconds], "forward_backward": [...seconds], "params": n}.
+    /usr/bin/python3 official_forward.py DEFCN_ROOT CVPODS_ROOT N H W THREADS serve
+
+serve: builds the network, prints "ready", then for every stdin line "forward" / "forward_backward" runs it
+once and prints the seconds it took ("quit" ends). Program.cs uses this to interleave the two sides run
+by run, so that load from other processes on a shared machine hits both alike.
 Input: x[i] = sin(0.001 * i) over the flattened (N, 3, H, W) tensor (the C# side builds the same one).
 """
 import json
@@ -65,7 +70,9 @@ class Network(torch.nn.Module):
 
 def main():
     defcn_root, cvpods_root = sys.argv[1], sys.argv[2]
-    n, h, w, threads, warmup, runs = (int(v) for v in sys.argv[3:9])
+    n, h, w, threads = (int(v) for v in sys.argv[3:7])
+    serve = sys.argv[7] == "serve"
+    warmup, runs = (0, 0) if serve else (int(sys.argv[7]), int(sys.argv[8]))
     torch.set_num_threads(threads)
     fcos = official_import.load_fcos(
         cvpods_root, os.path.join(defcn_root, "playground/detection/coco/poto.res50.fpn.coco.800size.3x_ms.3dmf.aux/fcos.py"))
@@ -84,6 +91,17 @@ def main():
         loss = sum(t.sum() for level in outs for t in level)
         loss.backward()
 
+    if serve:
+        print(f"ready {sum(p.numel() for p in model.parameters())}", flush=True)
+        for line in sys.stdin:
+            command = line.strip()
+            if command == "quit":
+                break
+            fn = {"forward": forward, "forward_backward": forward_backward}[command]
+            t0 = time.perf_counter()
+            fn()
+            print(f"{time.perf_counter() - t0:.6f}", flush=True)
+        return
     result = {"params": sum(p.numel() for p in model.parameters())}
     for name, fn in (("forward", forward), ("forward_backward", forward_backward)):
         for _ in range(warmup):
