@@ -39,6 +39,7 @@ let main (argv: string[]) : int =
         ExitCode.ok
     | "evaluate" :: rest -> CocoEvaluateCommand.Run(List.toArray rest, stdout, stderr)
     | "sync" :: rest -> StoreSyncCommand.Run(List.toArray rest, stdout)
+    | "compare" :: rest -> Compare.main (List.toArray rest)
     | cmd :: _ ->
         eprintfn "error: unknown command '%s'" cmd
         eprintfn "%s" (usage ())

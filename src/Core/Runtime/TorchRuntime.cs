@@ -19,7 +19,11 @@ public static class TorchRuntime
 #pragma warning disable CA2255 // a module initializer is exactly what a native-load fix needs
     [ModuleInitializer]
 #pragma warning restore CA2255
-    internal static void OnModuleLoad() => EnsureLoaded();
+    internal static void OnModuleLoad()
+    {
+        NativeAssets.EnsureResolver();
+        EnsureLoaded();
+    }
 
     /// <summary>
     /// Loads libLibTorchSharp (and, through its $ORIGIN run path, libtorch) from the folder holding this
