@@ -1,6 +1,7 @@
 using System.Globalization;
 using Research.Core.Data;
 using Research.Core.Inference;
+using Research.Core.Modeling.Backbone;
 using Research.Core.Modeling.Head;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -95,13 +96,15 @@ public static class TraceCommand
     }
 
     /// <summary>
-    /// Parses <paramref name="args"/>, builds the model with <paramref name="backboneFactory"/> and writes the
-    /// trace of one random image (padded to a multiple of 32) to <paramref name="output"/>. Returns the exit
-    /// code: 0, 1 on a failure, 2 on bad arguments.
+    /// Parses <paramref name="args"/>, builds the model (backbone from <paramref name="backboneFactory"/>; by
+    /// default ResNet-<c>model.backbone.depth</c> + FPN P3..P7 as the reference) and writes the trace of one
+    /// random image (padded to a multiple of 32) to <paramref name="output"/>. Returns the exit code: 0, or 2
+    /// on bad arguments.
     /// </summary>
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error,
-        Func<TraceSettings, nn.Module<Tensor, Tensor[]>> backboneFactory)
+        Func<TraceSettings, nn.Module<Tensor, Tensor[]>>? backboneFactory = null)
     {
+        backboneFactory ??= s => ResNetFpnBuilder.Build(depth: s.BackboneDepth);
         if (args.Contains("--help"))
         {
             output.WriteLine($"trace [key=value ...]   keys: {string.Join(", ", Keys)}");
@@ -122,7 +125,7 @@ public static class TraceCommand
         var images = zeros(1, 3, padH, padW);
         using (no_grad()) images.narrow(2, 0, s.Height).narrow(3, 0, s.Width).normal_(0, 1);
         using var batch = new ImageBatch(images, new[] { (s.Height, s.Width) }, new[] { (s.Height, s.Width) }, new long[] { 0 });
-        output.WriteLine($"settings: {s with { Head = s.HeadOrDefault, Filter = s.FilterOrDefault, Test = s.TestOrDefault }}");
+        output.WriteLine($"settings: seed {s.Seed}, threads {s.Threads}, input {s.Height}×{s.Width}, R-{s.BackboneDepth} FPN, K {s.NumClasses}, {s.HeadOrDefault}, {s.FilterOrDefault}, {s.TestOrDefault}");
         output.WriteLine("weights: random initialisation (untrained; scores stay near the prior)");
         ForwardTrace.Run(model, batch, output);
         output.WriteLine($"done in {watch.Elapsed.TotalSeconds:F2} s");
