@@ -5,6 +5,7 @@ module Research.Experiments.Cli
 
 open System
 open Research.Core.Evaluation
+open Research.Core.Modeling
 open Research.Core.Tracking
 
 /// Exit codes shared by all commands.
@@ -39,6 +40,7 @@ let main (argv: string[]) : int =
         ExitCode.ok
     | "evaluate" :: rest -> CocoEvaluateCommand.Run(List.toArray rest, stdout, stderr)
     | "sync" :: rest -> StoreSyncCommand.Run(List.toArray rest, stdout)
+    | "trace" :: rest -> TraceCommand.Run(List.toArray rest, stdout, stderr)
     | "compare" :: rest -> Compare.main (List.toArray rest)
     | cmd :: _ ->
         eprintfn "error: unknown command '%s'" cmd

@@ -20,9 +20,10 @@ public static class HeadFlattening
         using var scope = NewDisposeScope();
         var y = x.view(n, a, k, h, w)      // (N, A, K, H, W)
                  .permute(0, 3, 4, 1, 2)   // (N, H, W, A, K)
-                 .reshape(n, -1, k)        // (N, H·W·A, K)
-                 .contiguous();
-        if (ReferenceEquals(y, x) || y.Handle == x.Handle) y = y.clone();
+                 .reshape(n, -1, k);       // (N, H·W·A, K)
+        // A contiguous result here is a view of x (e.g. K = 1, or H = W = 1): copy it so callers may change
+        // the result without touching the head outputs (the reference's in-place sigmoid_ did).
+        y = y.is_contiguous() ? y.clone() : y.contiguous();
         return y.MoveToOuterDisposeScope();
     }
 
