@@ -42,6 +42,8 @@ let main (argv: string[]) : int =
     | "sync" :: rest -> StoreSyncCommand.Run(List.toArray rest, stdout)
     | "trace" :: rest -> TraceCommand.Run(List.toArray rest, stdout, stderr)
     | "compare" :: rest -> Compare.main (List.toArray rest)
+    | "run" :: rest -> Run.main (List.toArray rest)
+    | "sweep" :: rest -> SweepRun.main (List.toArray rest)
     | cmd :: _ ->
         eprintfn "error: unknown command '%s'" cmd
         eprintfn "%s" (usage ())

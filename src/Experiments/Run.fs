@@ -1,0 +1,251 @@
+/// One experiment end to end: config → data, model, loss → training (checkpoints, resume) → COCO
+/// evaluation with and without NMS → pictures → MLflow run (params = the resolved config, metric
+/// curves, artifacts). `run.fsx` is a thin call to `Run.main`.
+module Research.Experiments.Run
+
+open System
+open System.Collections.Generic
+open System.IO
+open Research.Core.Data
+open Research.Core.Evaluation
+open Research.Core.Inference
+open Research.Core.Losses
+open Research.Core.Modeling
+open Research.Core.Modeling.Backbone
+open Research.Core.Modeling.Head
+open Research.Core.Modeling.Weights
+open Research.Core.Runtime
+open Research.Core.Tracking
+open Research.Core.Training
+open TorchSharp
+
+/// The data of a run: train and val sets (COCO records; synthetic data is generated and cached first).
+let loadData (cfg: ExperimentConfig) : CocoDataset * CocoDataset =
+    let synth () =
+        let s = cfg.Data.Synthetic
+        let options =
+            SyntheticSceneOptions(
+                ImageSize = s.ImageSize, TrainImages = s.TrainImages, ValImages = s.ValImages,
+                NumClasses = s.NumClasses, MinObjects = s.MinObjects, MaxObjects = s.MaxObjects,
+                MinObjectSize = s.MinObjectSize, MaxObjectSize = s.MaxObjectSize, CrowdFraction = s.CrowdFraction,
+                MinVisibleFraction = s.MinVisibleFraction, Seed = int64 s.Seed)
+        options.Validate()
+        SyntheticDataset.Load(options, s.CacheDir).ToTuple()
+    let coco (images: string) (annotations: string) (skip: bool) =
+        let options = CocoLoadOptions(OnError = (if skip then OnDataError.Skip else OnDataError.Fail), Warn = (fun w -> eprintfn "warning: %s" w))
+        CocoDataset.Load(annotations, images, options)
+    let needsSynthetic = cfg.Data.Train = Synthetic || cfg.Data.Val = Synthetic
+    let generated = if needsSynthetic then Some(synth ()) else None
+    let pick source isTrain =
+        match source, generated with
+        | Synthetic, Some(trainSet, valSet) -> if isTrain then trainSet else valSet
+        | Coco(images, annotations, skip), _ -> coco images annotations skip
+        | Synthetic, None -> failwith "unreachable: synthetic data not generated"
+    pick cfg.Data.Train true, pick cfg.Data.Val false
+
+/// The input pipeline settings of a run.
+let inputOptions (cfg: ExperimentConfig) : InputOptions =
+    let i = cfg.Input
+    InputOptions(
+        MinSizeTrain = (i.MinSizeTrain |> List.toArray), MaxSizeTrain = i.MaxSizeTrain,
+        MinSizeTest = i.MinSizeTest, MaxSizeTest = i.MaxSizeTest,
+        PixelMean = (i.PixelMean |> List.toArray), PixelStd = (i.PixelStd |> List.toArray),
+        Flip = i.Flip, Format = (if i.Format.ToUpperInvariant() = "RGB" then ChannelOrder.Rgb else ChannelOrder.Bgr),
+        SizeDivisibility = i.SizeDivisibility)
+
+/// The post-processing settings of `model.test` (optionally with another NMS threshold).
+let inferenceSettings (t: TestSettings) (nms: float) =
+    InferenceSettings(ScoreThresh = t.ScoreThresh, TopkCandidates = t.TopkCandidates, NmsThresh = nms, DetectionsPerImage = t.DetectionsPerImage)
+
+/// Builds the network and its training criterion from `model` (the one place config maps to modules).
+let buildModel (m: ModelSettings) : Defcn * DefcnCriterion =
+    let b = m.Backbone
+    let norm = if b.Norm.ToLowerInvariant() = "none" then "" else b.Norm
+    let backbone =
+        ResNetFpnBuilder.Build(
+            depth = b.Depth, norm = norm, freezeAt = b.FreezeAt, strideInOneByOne = b.StrideIn1x1,
+            stemOutChannels = b.StemOutChannels, res2OutChannels = Nullable b.Res2OutChannels,
+            widthPerGroup = b.WidthPerGroup, numGroups = b.NumGroups,
+            outChannels = m.Fpn.OutChannels, fpnNorm = (if m.Fpn.Norm.ToLowerInvariant() = "none" then "" else m.Fpn.Norm),
+            topLevels = m.Fpn.TopLevel - 5)
+    b.Weights |> Option.iter (fun path ->
+        // Accept a whole-detector checkpoint (backbone.*), a backbone one (bottom_up.*, fpn_*) or a bare
+        // ResNet (stem.*, res2.*): the prefixes are read off the file's keys.
+        let keys =
+            let file = WeightLoader.ReadStateDict path
+            try List.ofSeq file.Keys finally (for t in file.Values do t.Dispose())
+        let sourcePrefix, targetPrefix =
+            if keys |> List.exists (fun k -> k.StartsWith "backbone.") then "backbone.", ""
+            elif keys |> List.exists (fun k -> k.StartsWith "bottom_up.") then "", ""
+            else "", "bottom_up."
+        let report = WeightLoader.Load(backbone, path, strict = false, sourcePrefix = sourcePrefix, targetPrefix = targetPrefix)
+        for w in report.Warnings do eprintfn "warning: %s" w
+        eprintfn "loaded %d backbone tensors from %s" report.Loaded.Count path)
+    let f = m.Filter
+    let model =
+        new Defcn(
+            backbone, m.NumClasses,
+            head = HeadSettings(NumConvs = m.Head.NumConvs, PriorProb = m.Head.PriorProb),
+            filter = FilterSettings(Enabled = f.Enabled, KernelSize = f.KernelSize, Tau = f.Tau, UseNorm = (f.Norm.ToLowerInvariant() <> "none")),
+            inference = inferenceSettings m.Test m.Test.NmsThresh)
+    let strides = (backbone :> IBackbone).OutputShapes |> Seq.map (fun s -> s.Stride) |> Array.ofSeq
+    let criterion =
+        DefcnCriterion(
+            m.NumClasses, strides, alpha = m.Poto.Alpha, centerSamplingRadius = m.Poto.CenterSamplingRadius,
+            auxTopK = m.Poto.AuxTopk, focalAlpha = m.Loss.FocalAlpha, focalGamma = m.Loss.FocalGamma,
+            regWeight = m.Loss.RegWeight, auxEnabled = m.Loss.Aux)
+    model, criterion
+
+/// Where a run writes: `output.dir/<name>`.
+let outputFolder (cfg: ExperimentConfig) = Path.GetFullPath(Path.Combine(cfg.OutputDir, cfg.Name))
+
+let private solverOptions (s: SolverSettings) =
+    SolverOptions(s.BaseLr, s.Momentum, s.WeightDecay, s.WeightDecayNorm, ClipGradNorm = Option.toNullable s.ClipGradients,
+                  IsNormModule = (fun m -> m :? FrozenBatchNorm2d))
+
+let private schedule (s: SolverSettings) =
+    LrSchedule(
+        int64 s.MaxIter,
+        (match s.LrSchedule with
+         | Step -> LrScheduleKind.MultiStep
+         | Cosine -> LrScheduleKind.Cosine),
+        (s.Steps |> List.map int64 |> Array.ofList),
+        s.Gamma, int64 s.WarmupIters, s.WarmupFactor)
+
+/// A summary line of what was built (for --dry-run and the log).
+let describe (cfg: ExperimentConfig) (model: Defcn) (train: CocoDataset) (valSet: CocoDataset) =
+    let parameters = model.parameters() |> Seq.sumBy (fun p -> p.numel())
+    let trainable = model.parameters() |> Seq.filter (fun p -> p.requires_grad) |> Seq.sumBy (fun p -> p.numel())
+    sprintf "%s: DeFCN R-%d, %d classes, %.2f M parameters (%.2f M trainable); train %d images (%d with targets), val %d images"
+        cfg.Name cfg.Model.Backbone.Depth cfg.Model.NumClasses (float parameters / 1e6) (float trainable / 1e6)
+        train.Images.Count train.TrainingImages.Count valSet.Images.Count
+
+/// Exit code of a run stopped by Ctrl-C (the shell's convention for SIGINT).
+[<Literal>]
+let InterruptedExitCode = 130
+
+/// Trains, evaluates and tracks a resolved config; `tracker` receives the run (a child run when
+/// `parent` is given). Returns the exit code and the run id.
+let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: string option) (runName: string option) (extraTags: (string * string) list) : int * string option =
+    let cfg = resolved.Config
+    TorchRuntime.SetThreads cfg.Threads
+    let device =
+        TorchRuntime.ResolveDevice(
+            match cfg.Device with
+            | Auto -> "auto"
+            | Cpu -> "cpu"
+            | Cuda -> "cuda")
+    Seeding.Apply(int64 cfg.Seed)
+    let train, valSet = loadData cfg
+    let model, criterion = buildModel cfg.Model
+    model.``to``(device) |> ignore
+    eprintfn "%s" (describe cfg model train valSet)
+    let folder = outputFolder cfg
+    Directory.CreateDirectory folder |> ignore
+    let configFile = Path.Combine(folder, "config.yaml")
+    File.WriteAllText(configFile, Config.toYaml resolved)
+    let tags = readOnlyDict extraTags
+    let run =
+        tracker.StartRun(cfg.Tracking.Experiment, defaultArg runName cfg.Name, parentRunId = Option.toObj parentRunId,
+                         tags = tags, sourceName = resolved.Path)
+    use _interrupt = run.EndOnInterrupt()
+    try
+        run.LogParams(readOnlyDict (Config.flatten resolved))
+        run.LogArtifact(configFile, "config")
+        if not resolved.Overrides.IsEmpty then
+            run.LogText(String.Join(Environment.NewLine, resolved.Overrides), "config/overrides.txt")
+        let input = inputOptions cfg
+        use data = new TrainBatchSource(train, input, cfg.Solver.BatchSize, Seeding.Derive(int64 cfg.Seed, "data"))
+        let variants =
+            [ yield EvaluationVariant("bbox/", inferenceSettings cfg.Model.Test cfg.Model.Test.NmsThresh)
+              match cfg.Eval.CompareNmsThresh with
+              | Some t -> yield EvaluationVariant("bbox_nms/", inferenceSettings cfg.Model.Test t)
+              | None -> () ]
+        let evaluator = DetectorEvaluator(valSet, input, cfg.Solver.BatchSize, variants, cfg.Eval.VisImages, cfg.Eval.VisScoreThresh)
+        let evaluate (iteration: int64) =
+            let dir = Path.Combine(folder, "eval", sprintf "iter_%07d" iteration)
+            let report = evaluator.Evaluate(model, dir)
+            run.LogArtifact(dir, sprintf "eval/iter_%07d" iteration)
+            report.Metrics
+        let checkpoints =
+            CheckpointOptions(Path.Combine(folder, "checkpoints"), int64 cfg.Solver.CheckpointPeriod, cfg.Solver.CheckpointKeep,
+                              (if cfg.Resume then "auto" else "never"))
+        use trainer =
+            new Trainer(model, DefcnLossFunction.For(model, criterion, device), data, run, solverOptions cfg.Solver, schedule cfg.Solver,
+                        checkpoints, LoggingOptions(MetricsPeriod = int64 cfg.Tracking.LogPeriod, PrintPeriod = int64 cfg.Tracking.LogPeriod),
+                        EvaluationOptions(int64 cfg.Eval.Period, Func<_, _>(evaluate)))
+        use cancel = new ConsoleCancellation()
+        let result = trainer.Run(cancel.Token)
+        match result.Status with
+        | TrainingStatus.Cancelled ->
+            eprintfn "interrupted at iteration %d; checkpoint %s. Continue with --resume." result.Iteration (defaultArg (Option.ofObj result.LastCheckpoint) "(none)")
+            run.End(RunStatus.Killed)
+            InterruptedExitCode, Some run.RunId
+        | _ ->
+            match result.LastEvaluation with
+            | null -> ()
+            | metrics ->
+                let line = metrics |> Seq.filter (fun kv -> kv.Key.EndsWith "/AP50" || kv.Key.EndsWith "/AP") |> Seq.map (fun kv -> sprintf "%s %.4f" kv.Key kv.Value)
+                eprintfn "%s: %s" cfg.Name (String.Join(", ", line))
+            run.End(RunStatus.Finished)
+            0, Some run.RunId
+    with
+    | :? TrainingDivergedException as e ->
+        eprintfn "error: %s" e.Message
+        run.End(RunStatus.Failed)
+        1, Some run.RunId
+    | e ->
+        run.End(RunStatus.Failed)
+        reraise ()
+
+/// Runs `f`, turning the failures a user can cause (bad data, bad settings, missing files) into one
+/// `error:` line and exit code 2, and anything else into one line and exit code 1 — never a stack trace
+/// (set RESEARCH_DEBUG=1 to see it).
+let guarded (f: unit -> int) : int =
+    let debug = Environment.GetEnvironmentVariable "RESEARCH_DEBUG" = "1"
+    try
+        f ()
+    with
+    | :? DatasetException
+    | :? ArgumentException
+    | :? FileNotFoundException
+    | :? DirectoryNotFoundException
+    | :? WeightLoadException as e ->
+        eprintfn "error: %s" e.Message
+        if debug then eprintfn "%O" e
+        ConfigError.ExitCode
+    | e ->
+        eprintfn "error: %s" e.Message
+        if debug then eprintfn "%O" e else eprintfn "(set RESEARCH_DEBUG=1 for the stack trace)"
+        1
+
+/// `run`: arguments after the command.
+let main (argv: string[]) : int =
+    match ScriptArgs.parseRun (List.ofArray argv) with
+    | Ok ScriptArgs.Help ->
+        printfn "%s" ScriptArgs.runUsage
+        0
+    | Error message ->
+        eprintfn "error: %s" message
+        eprintfn "%s" ScriptArgs.runUsage
+        ConfigError.ExitCode
+    | Ok(ScriptArgs.Args opts) ->
+        match Config.load opts.ConfigPath opts.Overrides with
+        | Error e -> ConfigError.report e
+        | Ok resolved when opts.PrintConfig ->
+            printf "%s" (Config.toYaml resolved)
+            0
+        | Ok resolved when opts.DryRun ->
+            guarded (fun () ->
+                let cfg = resolved.Config
+                Seeding.Apply(int64 cfg.Seed)
+                let train, valSet = loadData cfg
+                let model, _ = buildModel cfg.Model
+                use _ = model
+                printfn "%s" (describe cfg model train valSet)
+                printfn "dry run: config, data and model are valid; nothing was trained or tracked."
+                0)
+        | Ok resolved ->
+            guarded (fun () ->
+                use tracker = MlflowTracker.FromEnvironment(resolved.Config.Tracking.Uri)
+                fst (execute resolved tracker opts.ParentRunId opts.RunName []))
