@@ -206,6 +206,11 @@ let guarded (f: unit -> int) : int =
     try
         f ()
     with
+    | :? ArgumentOutOfRangeException as e ->
+        // An index or range error is a bug of ours, not a bad setting: say so with the trace on request.
+        eprintfn "error: %s" e.Message
+        if debug then eprintfn "%O" e else eprintfn "(set RESEARCH_DEBUG=1 for the stack trace)"
+        1
     | :? DatasetException
     | :? ArgumentException
     | :? FileNotFoundException

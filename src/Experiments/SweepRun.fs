@@ -127,6 +127,10 @@ let main (argv: string[]) : int =
     | Ok(ScriptArgs.Args args) ->
         match Sweep.expand args.SweepPath args.Overrides with
         | Error e -> ConfigError.report e
+        | Ok plan when plan.SweptKeys.IsEmpty ->
+            eprintfn "error: %s has no 'sweep:' section and no multirun override (key=a,b,c): nothing to sweep" args.SweepPath
+            eprintfn "  run a single experiment with scripts/run.fsx"
+            ConfigError.ExitCode
         | Ok plan when plan.Children.IsEmpty ->
             eprintfn "error: %s: the sweep has no grid points" args.SweepPath
             ConfigError.ExitCode

@@ -1,3 +1,4 @@
+using Research.Core.Runtime;
 using Research.Core.Data;
 using TorchSharp;
 using static TorchSharp.torch;

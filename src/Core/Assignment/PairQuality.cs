@@ -1,3 +1,4 @@
+using Research.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,7 @@
 using Research.Core.Data;
 using Research.Core.Inference;
 using Research.Core.Modeling;
+using Research.Core.Runtime;
 using Research.Core.Visualization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -117,9 +118,9 @@ public sealed class DetectorEvaluator
 
     private void Collect(long imageId, Detections dets, List<CocoDetection> into)
     {
-        var boxes = dets.Boxes.cpu().data<float>().ToArray();     // (D, 4) XYXY, original frame
-        var scores = dets.Scores.cpu().data<float>().ToArray();   // (D)
-        var classes = dets.Classes.cpu().data<long>().ToArray();  // (D)
+        var boxes = HostCopy.Floats(dets.Boxes);     // (D, 4) XYXY, original frame
+        var scores = HostCopy.Floats(dets.Scores);   // (D)
+        var classes = HostCopy.Longs(dets.Classes);  // (D)
         for (var d = 0; d < scores.Length; d++)
             into.Add(CocoDetection.FromXyxy(imageId, _dataset.ToCategoryId((int)classes[d]),
                 boxes[4 * d], boxes[4 * d + 1], boxes[4 * d + 2], boxes[4 * d + 3], scores[d]));

@@ -1,3 +1,4 @@
+using Research.Core.Runtime;
 using System.Globalization;
 using Research.Core.Data;
 using SkiaSharp;
@@ -74,10 +75,10 @@ public static class AssignmentPicture
         using var q = quality.to_type(ScalarType.Float32).cpu().contiguous();
         using var c = chosen.to_type(ScalarType.Int64).cpu();
         var (m, r) = ((int)q.shape[0], (int)q.shape[1]);
-        var flat = q.data<float>().ToArray();
+        var flat = HostCopy.Floats(q);
         var array = new float[m, r];
         Buffer.BlockCopy(flat, 0, array, 0, flat.Length * sizeof(float));
-        Write(outputPng, array, levelSizes, c.data<long>().ToArray(), options);
+        Write(outputPng, array, levelSizes, HostCopy.Longs(c), options);
     }
 
     /// <summary>Draws the picture (caller disposes the bitmap).</summary>

@@ -1,3 +1,4 @@
+using Research.Core.Runtime;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Research.Core.Data;
@@ -86,12 +87,9 @@ public static class DetectionPicture
     /// </summary>
     public static IReadOnlyList<DrawnBox> FromTensors(Tensor boxes, Tensor classes, Tensor? scores = null)
     {
-        using var b = boxes.to_type(ScalarType.Float64).cpu();
-        using var c = classes.to_type(ScalarType.Int64).cpu();
-        using var s = scores?.to_type(ScalarType.Float64).cpu();
-        var bv = b.data<double>().ToArray();
-        var cv = c.data<long>().ToArray();
-        var sv = s?.data<double>().ToArray();
+        var bv = HostCopy.Doubles(boxes);
+        var cv = HostCopy.Longs(classes);
+        var sv = scores is null ? null : HostCopy.Doubles(scores);
         return Enumerable.Range(0, cv.Length)
             .Select(i => new DrawnBox(new BoxXyxy(bv[4 * i], bv[4 * i + 1], bv[4 * i + 2], bv[4 * i + 3]), (int)cv[i], sv?[i]))
             .ToArray();

@@ -1,11 +1,12 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Research.Core.Assignment;
+namespace Research.Core.Runtime;
 
 /// <summary>Copies of tensors into host arrays (empty tensors give empty arrays; TorchSharp's accessor throws on them).</summary>
-internal static class HostCopy
+public static class HostCopy
 {
+    /// <summary>Elements as float32, row-major.</summary>
     public static float[] Floats(Tensor t)
     {
         if (t.numel() == 0) return Array.Empty<float>();
@@ -13,6 +14,7 @@ internal static class HostCopy
         return t.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
     }
 
+    /// <summary>Elements as float64, row-major.</summary>
     public static double[] Doubles(Tensor t)
     {
         if (t.numel() == 0) return Array.Empty<double>();
@@ -20,6 +22,7 @@ internal static class HostCopy
         return t.detach().to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
     }
 
+    /// <summary>Elements as int64, row-major.</summary>
     public static long[] Longs(Tensor t)
     {
         if (t.numel() == 0) return Array.Empty<long>();
