@@ -19,7 +19,7 @@ let private commands =
     [ "run", "train, evaluate and track one experiment:  run CONFIG.yaml [overrides] [--print-config] [--dry-run] [--resume]"
       "sweep", "run an ablation grid as one parent run with a child per point:  sweep SWEEP.yaml [overrides]"
       "compare", "compare the runs of a sweep or experiment:  compare [--parent RUN_ID | --experiment NAME] [--metric KEY]"
-      "evaluate", "COCO bbox evaluation of a results file:  evaluate GT.json DETS.json [--json]"
+      "evaluate", "COCO bbox evaluation:  evaluate GT.json DETS.json [--json]  |  evaluate CONFIG.yaml --checkpoint PATH [overrides]"
       "trace", "print every stage of the forward pass for one image:  trace [CONFIG.yaml] [overrides]"
       "sync", "upload local MLflow runs to a tracking server:  sync [./mlruns] http://server" ]
 
@@ -38,9 +38,9 @@ let main (argv: string[]) : int =
     | [ "help" ] ->
         printfn "%s" (usage ())
         ExitCode.ok
-    | "evaluate" :: rest -> CocoEvaluateCommand.Run(List.toArray rest, stdout, stderr)
+    | "evaluate" :: rest -> Inspect.evaluate (List.toArray rest)
     | "sync" :: rest -> StoreSyncCommand.Run(List.toArray rest, stdout)
-    | "trace" :: rest -> TraceCommand.Run(List.toArray rest, stdout, stderr)
+    | "trace" :: rest -> Inspect.trace (List.toArray rest)
     | "compare" :: rest -> Compare.main (List.toArray rest)
     | "run" :: rest -> Run.main (List.toArray rest)
     | "sweep" :: rest -> SweepRun.main (List.toArray rest)

@@ -96,8 +96,20 @@ let buildModel (m: ModelSettings) : Defcn * DefcnCriterion =
             regWeight = m.Loss.RegWeight, auxEnabled = m.Loss.Aux)
     model, criterion
 
-/// Where a run writes: `output.dir/<name>`.
-let outputFolder (cfg: ExperimentConfig) = Path.GetFullPath(Path.Combine(cfg.OutputDir, cfg.Name))
+/// Where a run writes: `output.dir/<run name>` (a sweep child's name, else the config's `name`), with
+/// characters that are not safe in a folder name replaced.
+let outputFolder (cfg: ExperimentConfig) (runName: string option) =
+    let name = defaultArg runName cfg.Name
+    let safe = String(name |> Seq.map (fun c -> if Char.IsLetterOrDigit c || c = '-' || c = '_' || c = '.' || c = '=' then c else '_') |> Array.ofSeq)
+    Path.GetFullPath(Path.Combine(cfg.OutputDir, safe))
+
+/// The evaluation variants of a run: `bbox/` with `model.test` (no NMS in DeFCN), and `bbox_nms/` with
+/// `eval.compare_nms_thresh` when set.
+let evaluationVariants (cfg: ExperimentConfig) =
+    [ yield EvaluationVariant("bbox/", inferenceSettings cfg.Model.Test cfg.Model.Test.NmsThresh)
+      match cfg.Eval.CompareNmsThresh with
+      | Some t -> yield EvaluationVariant("bbox_nms/", inferenceSettings cfg.Model.Test t)
+      | None -> () ]
 
 let private solverOptions (s: SolverSettings) =
     SolverOptions(s.BaseLr, s.Momentum, s.WeightDecay, s.WeightDecayNorm, ClipGradNorm = Option.toNullable s.ClipGradients,
@@ -138,9 +150,10 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
     Seeding.Apply(int64 cfg.Seed)
     let train, valSet = loadData cfg
     let model, criterion = buildModel cfg.Model
+    use model = model
     model.``to``(device) |> ignore
     eprintfn "%s" (describe cfg model train valSet)
-    let folder = outputFolder cfg
+    let folder = outputFolder cfg runName
     Directory.CreateDirectory folder |> ignore
     let configFile = Path.Combine(folder, "config.yaml")
     File.WriteAllText(configFile, Config.toYaml resolved)
@@ -156,12 +169,7 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
             run.LogText(String.Join(Environment.NewLine, resolved.Overrides), "config/overrides.txt")
         let input = inputOptions cfg
         use data = new TrainBatchSource(train, input, cfg.Solver.BatchSize, Seeding.Derive(int64 cfg.Seed, "data"))
-        let variants =
-            [ yield EvaluationVariant("bbox/", inferenceSettings cfg.Model.Test cfg.Model.Test.NmsThresh)
-              match cfg.Eval.CompareNmsThresh with
-              | Some t -> yield EvaluationVariant("bbox_nms/", inferenceSettings cfg.Model.Test t)
-              | None -> () ]
-        let evaluator = DetectorEvaluator(valSet, input, cfg.Solver.BatchSize, variants, cfg.Eval.VisImages, cfg.Eval.VisScoreThresh)
+        let evaluator = DetectorEvaluator(valSet, input, cfg.Solver.BatchSize, evaluationVariants cfg, cfg.Eval.VisImages, cfg.Eval.VisScoreThresh)
         let evaluate (iteration: int64) =
             let dir = Path.Combine(folder, "eval", sprintf "iter_%07d" iteration)
             let report = evaluator.Evaluate(model, dir)

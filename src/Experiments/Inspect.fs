@@ -1,0 +1,81 @@
+/// Config-driven tools around a model: the forward-pass trace of one validation image
+/// (`trace CONFIG.yaml [overrides]`) and the COCO evaluation of a checkpoint on the config's val set
+/// (`evaluate CONFIG.yaml --checkpoint PATH [overrides]`). Without a config both commands fall back to
+/// their Core forms (reference settings; GT.json + DETS.json).
+module Research.Experiments.Inspect
+
+open System
+open System.IO
+open Research.Core.Data
+open Research.Core.Evaluation
+open Research.Core.Modeling
+open Research.Core.Training
+
+let private isConfig (arg: string) =
+    arg.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || arg.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)
+
+/// `trace CONFIG.yaml [overrides]`: the model of the config on the first val image.
+let trace (argv: string[]) : int =
+    match List.ofArray argv with
+    | config :: overrides when isConfig config ->
+        match Config.load config overrides with
+        | Error e -> ConfigError.report e
+        | Ok resolved ->
+            Run.guarded (fun () ->
+                let cfg = resolved.Config
+                Seeding.Apply(int64 cfg.Seed)
+                let _, valSet = Run.loadData cfg
+                let model, _ = Run.buildModel cfg.Model
+                use _ = model
+                model.eval() |> ignore
+                use batch = EvalBatchLoader(valSet, Run.inputOptions cfg, 1).BuildBatch 0L
+                let struct (oh, ow) = batch.OriginalSizes[0]
+                let struct (ih, iw) = batch.ImageSizes[0]
+                printfn "config %s, val image %d (%dx%d → %dx%d)" resolved.Path batch.ImageIds[0] ow oh iw ih
+                ForwardTrace.Run(model, batch, stdout)
+                0)
+    | _ -> TraceCommand.Run(argv, stdout, stderr)
+
+/// `evaluate CONFIG.yaml --checkpoint PATH [overrides] [--json]`: COCO metrics of a checkpoint on the
+/// config's val set, with and without NMS as in training.
+let evaluate (argv: string[]) : int =
+    match List.ofArray argv with
+    | config :: rest when isConfig config ->
+        let rec split checkpoint json overrides args =
+            match args with
+            | [] -> Ok(checkpoint, json, List.rev overrides)
+            | "--checkpoint" :: path :: tail -> split (Some path) json overrides tail
+            | "--checkpoint" :: [] -> Error "--checkpoint needs a path"
+            | "--json" :: tail -> split checkpoint true overrides tail
+            | a :: _ when a.StartsWith "--" -> Error(sprintf "unknown option '%s'" a)
+            | a :: tail -> split checkpoint json (a :: overrides) tail
+        match split None false [] rest with
+        | Error message ->
+            eprintfn "error: %s" message
+            ConfigError.ExitCode
+        | Ok(None, _, _) ->
+            eprintfn "error: evaluating a config needs --checkpoint PATH (e.g. outputs/quickstart/checkpoints/model_0001800.ckpt)"
+            ConfigError.ExitCode
+        | Ok(Some checkpoint, json, overrides) ->
+            match Config.load config overrides with
+            | Error e -> ConfigError.report e
+            | Ok resolved ->
+                Run.guarded (fun () ->
+                    if not (File.Exists checkpoint) then raise (FileNotFoundException(sprintf "checkpoint '%s' does not exist" checkpoint))
+                    let cfg = resolved.Config
+                    let _, valSet = Run.loadData cfg
+                    let model, _ = Run.buildModel cfg.Model
+                    use _ = model
+                    let meta = CheckpointFile.LoadModel(checkpoint, model)
+                    let evaluator = DetectorEvaluator(valSet, Run.inputOptions cfg, cfg.Solver.BatchSize, Run.evaluationVariants cfg, 0)
+                    let dir = Path.Combine(Run.outputFolder cfg None, "eval", sprintf "checkpoint_%07d" meta.Iteration)
+                    let report = evaluator.Evaluate(model, dir)
+                    if json then
+                        let items = report.Metrics |> Seq.map (fun kv -> sprintf "\"%s\": %s" kv.Key (kv.Value.ToString("R", Globalization.CultureInfo.InvariantCulture)))
+                        printfn "{%s}" (String.Join(", ", items))
+                    else
+                        printfn "checkpoint %s (iteration %d) on %s (%d images); detections in %s" checkpoint meta.Iteration valSet.AnnotationFile valSet.Images.Count dir
+                        for kv in report.Metrics |> Seq.sortBy (fun kv -> kv.Key) do
+                            printfn "  %-18s %.4f" kv.Key kv.Value
+                    0)
+    | _ -> CocoEvaluateCommand.Run(argv, stdout, stderr)
