@@ -261,4 +261,6 @@ let main (argv: string[]) : int =
         | Ok resolved ->
             guarded (fun () ->
                 use tracker = MlflowTracker.FromEnvironment(resolved.Config.Tracking.Uri)
-                fst (execute resolved tracker opts.ParentRunId opts.RunName []))
+                // A run attached to a parent is a sweep child (a Slurm array task): tag it like the in-process ones.
+                let tags = if opts.ParentRunId.IsSome then [ "research.sweep", "child" ] else []
+                fst (execute resolved tracker opts.ParentRunId opts.RunName tags))
