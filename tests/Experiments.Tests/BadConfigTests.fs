@@ -84,9 +84,9 @@ let private cases : Case list =
       onQuickstart "coco without annotations" "data:\n  train:\n    _delete_: true\n    kind: coco\n    images: .\n"
           [ "missing key 'data.train.annotations'"; "+data.train.annotations=VALUE" ]
       { Name = "a required key missing"; Files = [ "min.yaml", "name: x\n" ]; Overrides = []; Expected = [ "min.yaml:1: missing key 'seed'" ] }
-      overriding "lr step beyond the schedule" [ "solver.lr_schedule=step"; "solver.steps=[100,5000]" ] [ "solver.steps has 5000, not below max_iter = 1800" ]
+      overriding "lr step beyond the schedule" [ "solver.lr_schedule=step"; "solver.steps=[100,5000]" ] [ "solver.steps has 5000, not below max_iter = 2400" ]
       overriding "steps out of order" [ "solver.lr_schedule=step"; "solver.steps=[900,300]" ] [ "solver.steps = [900, 300] must be strictly increasing" ]
-      overriding "warm-up longer than training" [ "solver.warmup_iters=5000" ] [ "solver.warmup_iters = 5000 is above max_iter = 1800" ]
+      overriding "warm-up longer than training" [ "solver.warmup_iters=5000" ] [ "solver.warmup_iters = 5000 is above max_iter = 2400" ]
       overriding "fewer model classes than data classes" [ "model.num_classes=2" ] [ "model.num_classes = 2 is below data.synthetic.num_classes = 4" ]
       overriding "FPN width not divisible by GN groups" [ "model.fpn.out_channels=48" ] [ "model.fpn.out_channels = 48 is not divisible by the 32 GroupNorm groups" ]
       overriding "several values outside a sweep" [ "model.poto.alpha=0.2,0.8" ] [ "several values for 'model.poto.alpha' (a multirun sweep)"; "scripts/sweep.fsx" ]

@@ -68,7 +68,7 @@ let tests =
               Expect.equal (c.Model.Backbone.Depth, c.Model.Backbone.Norm, c.Model.Backbone.FreezeAt, c.Model.Backbone.StemOutChannels) (18, "BN", 0, 32) "half-width R-18 with BN"
               Expect.equal (c.Model.Fpn.OutChannels, c.Model.Fpn.TopLevel) (64, 5) "P3-P5 at 64"
               Expect.equal (c.Solver.BatchSize, c.Solver.BaseLr, c.Solver.LrSchedule) (8, 0.02, Cosine) "batch 8, lr 0.02, cosine"
-              Expect.isTrue (c.Solver.MaxIter >= 1500 && c.Solver.MaxIter <= 2000) "1500-2000 iterations"
+              Expect.isTrue (c.Solver.MaxIter >= 2000 && c.Solver.MaxIter <= 2500) "2000-2500 iterations (2400 measured: AP50 0.66 in ~10 min)"
               Expect.equal c.Data.Synthetic.ImageSize 192 "192 px"
               // Inherited untouched from base.yaml (deep merge keeps siblings).
               Expect.equal c.Model.Backbone.WidthPerGroup 64 "sibling kept"
