@@ -147,26 +147,27 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
             | Auto -> "auto"
             | Cpu -> "cpu"
             | Cuda -> "cuda")
-    Seeding.Apply(int64 cfg.Seed)
-    let train, valSet = loadData cfg
-    let model, criterion = buildModel cfg.Model
-    use model = model
-    model.``to``(device) |> ignore
-    eprintfn "%s" (describe cfg model train valSet)
     let folder = outputFolder cfg runName
     Directory.CreateDirectory folder |> ignore
     let configFile = Path.Combine(folder, "config.yaml")
     File.WriteAllText(configFile, Config.toYaml resolved)
-    let tags = readOnlyDict extraTags
+    // The run starts before data and model are built, so a child whose data or weights fail is recorded
+    // as a FAILED run (not silently missing from its sweep).
     let run =
         tracker.StartRun(cfg.Tracking.Experiment, defaultArg runName cfg.Name, parentRunId = Option.toObj parentRunId,
-                         tags = tags, sourceName = resolved.Path)
+                         tags = readOnlyDict extraTags, sourceName = resolved.Path)
     use _interrupt = run.EndOnInterrupt()
     try
         run.LogParams(readOnlyDict (Config.flatten resolved))
         run.LogArtifact(configFile, "config")
         if not resolved.Overrides.IsEmpty then
             run.LogText(String.Join(Environment.NewLine, resolved.Overrides), "config/overrides.txt")
+        Seeding.Apply(int64 cfg.Seed)
+        let train, valSet = loadData cfg
+        let model, criterion = buildModel cfg.Model
+        use model = model
+        model.``to``(device) |> ignore
+        eprintfn "%s" (describe cfg model train valSet)
         let input = inputOptions cfg
         use data = new TrainBatchSource(train, input, cfg.Solver.BatchSize, Seeding.Derive(int64 cfg.Seed, "data"))
         let evaluator = DetectorEvaluator(valSet, input, cfg.Solver.BatchSize, evaluationVariants cfg, cfg.Eval.VisImages, cfg.Eval.VisScoreThresh)
@@ -220,6 +221,7 @@ let guarded (f: unit -> int) : int =
         if debug then eprintfn "%O" e else eprintfn "(set RESEARCH_DEBUG=1 for the stack trace)"
         1
     | :? DatasetException
+    | :? InvalidDataException
     | :? ArgumentException
     | :? FileNotFoundException
     | :? DirectoryNotFoundException

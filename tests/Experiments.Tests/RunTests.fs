@@ -81,6 +81,20 @@ let tests =
                 Expect.equal again.Length runs.Length "no new run: finished children were skipped and the parent reused")
         }
 
+        test "a failing sweep child is recorded FAILED, the others finish, the parent fails and the exit code is non-zero" {
+            withTemp (fun dir ->
+                let bad = Path.Combine(dir, "bad.pth")
+                File.WriteAllText(bad, "not a weight file")
+                let sweepFile = Path.Combine(dir, "failing.yaml")
+                File.WriteAllText(sweepFile, sprintf "_base_: %s\nname: failing\nsweep:\n  model.backbone.weights: [%s, null]\n" ci bad)
+                Expect.equal (SweepRun.main (Array.ofList (sweepFile :: tiny dir))) 1 "sweep exits 1"
+                let runs = runsOf dir "quickstart_ci"
+                let status name = runs |> List.filter (fun r -> r.Info.RunName = name) |> List.map (fun r -> r.Info.Status)
+                Expect.equal (status (sprintf "failing[weights=%s]" bad)) [ RunStatus.Failed ] "the bad child is FAILED"
+                Expect.equal (status "failing[weights=null]") [ RunStatus.Finished ] "the child after it still ran"
+                Expect.equal (status "failing") [ RunStatus.Failed ] "the parent is FAILED")
+        }
+
         test "help exits 0 and bad arguments or configs exit 2" {
             Expect.equal (Run.main [| "--help" |]) 0 "run --help"
             Expect.equal (SweepRun.main [| "--help" |]) 0 "sweep --help"
