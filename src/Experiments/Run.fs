@@ -6,6 +6,7 @@ module Research.Experiments.Run
 open System
 open System.Collections.Generic
 open System.IO
+open Research.Core.Assignment
 open Research.Core.Data
 open Research.Core.Evaluation
 open Research.Core.Inference
@@ -170,7 +171,12 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
         eprintfn "%s" (describe cfg model train valSet)
         let input = inputOptions cfg
         use data = new TrainBatchSource(train, input, cfg.Solver.BatchSize, Seeding.Derive(int64 cfg.Seed, "data"))
-        let evaluator = DetectorEvaluator(valSet, input, cfg.Solver.BatchSize, evaluationVariants cfg, cfg.Eval.VisImages, cfg.Eval.VisScoreThresh)
+        let assigner =
+            PotoAssigner(criterion.Strides, cfg.Model.NumClasses, alpha = cfg.Model.Poto.Alpha,
+                         centerSamplingRadius = cfg.Model.Poto.CenterSamplingRadius)
+        let evaluator =
+            DetectorEvaluator(valSet, input, cfg.Solver.BatchSize, evaluationVariants cfg, cfg.Eval.VisImages,
+                              cfg.Eval.VisScoreThresh, assigner)
         let evaluate (iteration: int64) =
             let dir = Path.Combine(folder, "eval", sprintf "iter_%07d" iteration)
             let report = evaluator.Evaluate(model, dir)

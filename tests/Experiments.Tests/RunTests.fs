@@ -55,7 +55,8 @@ let tests =
                 let artifacts = Path.Combine(dir, "mlruns", run.Info.ExperimentId, run.Info.RunId, "artifacts")
                 Expect.isTrue (File.Exists(Path.Combine(artifacts, "config", "config.yaml"))) "resolved config saved as an artifact"
                 Expect.isTrue (File.Exists(Path.Combine(artifacts, "eval", "iter_0000002", "detections_bbox.json"))) "detections saved"
-                Expect.isNonEmpty (Directory.GetFiles(Path.Combine(artifacts, "eval", "iter_0000002"), "*.png")) "pictures saved")
+                Expect.isNonEmpty (Directory.GetFiles(Path.Combine(artifacts, "eval", "iter_0000002"), "detections_*.png")) "detection pictures saved"
+                Expect.isNonEmpty (Directory.GetFiles(Path.Combine(artifacts, "eval", "iter_0000002"), "assignment_*.png")) "assignment picture saved")
         }
 
         test "a sweep runs one parent and a child per grid point; running it again skips the finished children" {

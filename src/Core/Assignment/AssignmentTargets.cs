@@ -10,8 +10,10 @@ namespace Research.Core.Assignment;
 /// </summary>
 public sealed class PotoTargets : IDisposable
 {
-    internal PotoTargets(Tensor classes, Tensor regTargets, AssignmentResult[] matches, float[][] matchedIou, int numGt)
+    internal PotoTargets(Tensor classes, Tensor regTargets, AssignmentResult[] matches, float[][] matchedIou, int numGt,
+        SparseAssignmentProblem[] qualities)
     {
+        Qualities = qualities;
         Classes = classes;
         RegTargets = regTargets;
         Matches = matches;
@@ -30,6 +32,12 @@ public sealed class PotoTargets : IDisposable
 
     /// <summary>Per image, per match: float32 IoU of the GT with the box predicted at its matched shift.</summary>
     public IReadOnlyList<float[]> MatchedIou { get; }
+
+    /// <summary>
+    /// Per image: the quality matrix POTO matched on, M × R, as stored (candidates of the centre-sampling prior
+    /// with q = p^(1−α)·IoU^α, every other entry −1); <c>ToDense()</c> gives it row-major. For pictures and analysis.
+    /// </summary>
+    public IReadOnlyList<SparseAssignmentProblem> Qualities { get; }
 
     /// <summary>Total number of GT boxes in the batch.</summary>
     public int NumGt { get; }

@@ -124,6 +124,7 @@ public sealed class PotoAssigner
         Array.Fill(classes, K);
         var reg = new float[(long)N * R * 4];
         var matches = new AssignmentResult[N];
+        var problems = new SparseAssignmentProblem[N];
         var matchedIou = new float[N][];
         int numGt = 0, t0 = 0;
         for (int n = 0; n < N; n++)
@@ -138,7 +139,8 @@ public sealed class PotoAssigner
             var cols = new int[t1 - t0];
             var vals = new double[t1 - t0];
             for (int t = t0; t < t1; t++) { cols[t - t0] = pairShift[t]; vals[t - t0] = q[t]; }   // pairs are grouped by GT already
-            var match = LinearAssignment.SolveSparse(new SparseAssignmentProblem(m, R, -1.0, rowStart, cols, vals), maximize: true);
+            problems[n] = new SparseAssignmentProblem(m, R, -1.0, rowStart, cols, vals);
+            var match = LinearAssignment.SolveSparse(problems[n], maximize: true);
             matches[n] = match;
             matchedIou[n] = new float[match.Count];
             var boxes = input.Boxes[n];
@@ -163,6 +165,6 @@ public sealed class PotoAssigner
         var device = clsLogits.device;
         var classT = tensor(classes, new long[] { N, R }, dtype: ScalarType.Int64, device: device);
         var regT = tensor(reg, new long[] { N, R, 4 }, dtype: ScalarType.Float32, device: device);
-        return new PotoTargets(classT, regT, matches, matchedIou, numGt);
+        return new PotoTargets(classT, regT, matches, matchedIou, numGt, problems);
     }
 }

@@ -1,6 +1,8 @@
+using Research.Core.Assignment;
 using Research.Core.Data;
 using Research.Core.Inference;
 using Research.Core.Modeling;
+using Research.Core.Modeling.Head;
 using Research.Core.Runtime;
 using Research.Core.Visualization;
 using TorchSharp;
@@ -31,11 +33,17 @@ public sealed class DetectorEvaluator
     private readonly CocoGroundTruth _groundTruth;
     private readonly int _pictures;
     private readonly double _pictureScoreThresh;
+    private readonly PotoAssigner? _assigner;
 
-    /// <summary>Creates an evaluator; the ground truth is read once from the dataset's annotation file.</summary>
+    /// <summary>
+    /// Creates an evaluator; the ground truth is read once from the dataset's annotation file. With an
+    /// <paramref name="assigner"/>, the first image's POTO assignment is drawn too (candidate quality per level,
+    /// the chosen shift of each GT), as the model sees it at this point of training.
+    /// </summary>
     public DetectorEvaluator(CocoDataset dataset, InputOptions input, int batchSize, IReadOnlyList<EvaluationVariant> variants,
-        int pictures = 4, double pictureScoreThresh = 0.3)
+        int pictures = 4, double pictureScoreThresh = 0.3, PotoAssigner? assigner = null)
     {
+        _assigner = assigner;
         if (variants.Count == 0) throw new ArgumentException("at least one evaluation variant is needed", nameof(variants));
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
         _dataset = dataset;
@@ -60,12 +68,13 @@ public sealed class DetectorEvaluator
         var processors = _variants.Select(v => new DetectionPostProcessor(v.Settings)).ToArray();
         var results = _variants.Select(_ => new List<CocoDetection>()).ToArray();
         var pictureDets = new Dictionary<long, IReadOnlyList<DrawnBox>>();
+        var files = new List<string>();
         var device = model.parameters().FirstOrDefault()?.device ?? CPU;
         var wasTraining = model.training;
         model.eval();
         try
         {
-            var loader = new EvalBatchLoader(_dataset, _input, _batchSize);
+            var loader = new EvalBatchLoader(_dataset, _input, _batchSize, withTargets: _assigner != null && _pictures > 0);
             var done = 0;
             foreach (var batch in loader)
             {
@@ -75,6 +84,8 @@ public sealed class DetectorEvaluator
                 var images = b.Images.to(device);
                 using var outputs = model.forward(images);
                 var shifts = model.Shifts(outputs);
+                if (done == 0 && _assigner != null && _pictures > 0 && b.Targets != null)
+                    files.Add(WriteAssignmentPicture(outputs, shifts, b, outputDir));
                 for (var v = 0; v < processors.Length; v++)
                 {
                     var dets = processors[v].Process(outputs, shifts, b.ImageSizes, b.OriginalSizes);
@@ -95,7 +106,6 @@ public sealed class DetectorEvaluator
         }
 
         var metrics = new Dictionary<string, double>();
-        var files = new List<string>();
         for (var v = 0; v < _variants.Count; v++)
         {
             var prefix = _variants[v].Prefix;
@@ -114,6 +124,30 @@ public sealed class DetectorEvaluator
             files.Add(png);
         }
         return new DetectorEvaluationReport(metrics, files);
+    }
+
+    /// <summary>POTO's quality matrix (M × R, −1 outside the prior) of the batch's first image, drawn per level.</summary>
+    private string WriteAssignmentPicture(HeadOutputs outputs, Tensor[] shifts, ImageBatch batch, string outputDir)
+    {
+        var (logits, deltas, filter) = outputs.Flatten();                  // (N, R, K), (N, R, 4), (N, R, 1)
+        var sizes = outputs.LevelSizes.Select(s => ((int)s.Height, (int)s.Width)).ToArray();
+        var targets = batch.Targets!.Select(t => t.Boxes.device == logits.device ? t : t.To(logits.device)).ToArray();
+        using var poto = _assigner!.Assign(logits, deltas, filter, cat(shifts, 0), sizes, targets);
+        var problem = poto.Qualities[0];
+        var dense = problem.ToDense();                                      // M × R row-major
+        var quality = new float[problem.Rows, problem.Cols];
+        for (var i = 0; i < problem.Rows; i++)
+            for (var r = 0; r < problem.Cols; r++) quality[i, r] = (float)dense[(long)i * problem.Cols + r];
+        var chosen = Enumerable.Repeat(-1L, problem.Rows).ToArray();
+        var match = poto.Matches[0];
+        for (var k = 0; k < match.Count; k++) chosen[match.Rows[k]] = match.Columns[k];
+        var classes = HostCopy.Longs(batch.Targets![0].Classes);
+        var png = Path.Combine(outputDir, $"assignment_{batch.ImageIds[0]}.png");
+        AssignmentPicture.Write(png, quality, sizes, chosen, new AssignmentPictureOptions
+        {
+            GtLabels = classes.Select((c, i) => $"{_dataset.ClassNames[(int)c]} #{i}").ToArray(),
+        });
+        return png;
     }
 
     private void Collect(long imageId, Detections dets, List<CocoDetection> into)
