@@ -21,7 +21,8 @@ import types
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The import shim of the head fixtures (stand-ins for packages the network never uses), shared, not copied.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../tests/Core.Tests/Fixtures/head"))
 import official_import  # noqa: E402
 
 

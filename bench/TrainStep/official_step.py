@@ -8,6 +8,7 @@ extracted to /tmp/defcn and /tmp/cvpods (bench/Forward/README.md).
 import os, statistics, sys, time, torch
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "../Forward"))
+sys.path.insert(0, os.path.join(here, "../../tests/Core.Tests/Fixtures/head"))
 sys.path.insert(0, os.path.join(here, "../../tests/Core.Tests/Fixtures/assignment"))
 import official_import
 import official_forward as of
