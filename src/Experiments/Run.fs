@@ -220,37 +220,27 @@ let guarded (f: unit -> int) : int =
     let debug = Environment.GetEnvironmentVariable "RESEARCH_DEBUG" = "1"
     try
         f ()
-    with
-    | :? ArgumentOutOfRangeException as e ->
-        // An index or range error is a bug of ours, not a bad setting: say so with the trace on request.
-        eprintfn "error: %s" e.Message
-        if debug then eprintfn "%O" e else eprintfn "(set RESEARCH_DEBUG=1 for the stack trace)"
-        1
-    | :? DatasetException
-    | :? InvalidDataException
-    | :? ArgumentException
-    | :? FileNotFoundException
-    | :? DirectoryNotFoundException
-    | :? WeightLoadException as e ->
+    with e ->
+        // Input a user can fix exits 2; anything else (an index or range error included: that is a bug of
+        // ours, not a bad setting) exits 1. The stack trace only on request.
+        let userError =
+            match e with
+            | :? ArgumentOutOfRangeException -> false
+            | :? DatasetException
+            | :? InvalidDataException
+            | :? ArgumentException
+            | :? FileNotFoundException
+            | :? DirectoryNotFoundException
+            | :? WeightLoadException -> true
+            | _ -> false
         eprintfn "error: %s" e.Message
         if debug then eprintfn "%O" e
-        ConfigError.ExitCode
-    | e ->
-        eprintfn "error: %s" e.Message
-        if debug then eprintfn "%O" e else eprintfn "(set RESEARCH_DEBUG=1 for the stack trace)"
-        1
+        elif not userError then eprintfn "(set RESEARCH_DEBUG=1 for the stack trace)"
+        if userError then ConfigError.ExitCode else 1
 
 /// `run`: arguments after the command.
 let main (argv: string[]) : int =
-    match ScriptArgs.parseRun (List.ofArray argv) with
-    | Ok ScriptArgs.Help ->
-        printfn "%s" ScriptArgs.runUsage
-        0
-    | Error message ->
-        eprintfn "error: %s" message
-        eprintfn "%s" ScriptArgs.runUsage
-        ConfigError.ExitCode
-    | Ok(ScriptArgs.Args opts) ->
+    ScriptArgs.handle ScriptArgs.runUsage (ScriptArgs.parseRun (List.ofArray argv)) (fun opts ->
         match Config.load opts.ConfigPath opts.Overrides with
         | Error e -> ConfigError.report e
         | Ok resolved when opts.PrintConfig ->
@@ -271,4 +261,4 @@ let main (argv: string[]) : int =
                 use tracker = MlflowTracker.FromEnvironment(resolved.Config.Tracking.Uri)
                 // A run attached to a parent is a sweep child (a Slurm array task): tag it like the in-process ones.
                 let tags = if opts.ParentRunId.IsSome then [ "research.sweep", "child" ] else []
-                fst (execute resolved tracker opts.ParentRunId opts.RunName tags))
+                fst (execute resolved tracker opts.ParentRunId opts.RunName tags)))

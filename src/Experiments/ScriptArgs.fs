@@ -168,3 +168,16 @@ let parseSweep (argv: string list) : Result<Parsed<SweepArgs>, string> =
         | arg :: rest when isOverride arg -> go rest { st with Overrides = st.Overrides @ [ arg ] }
         | arg :: _ -> Error(sprintf "'%s' is not an override (key=value, key=a,b,c, +key=value, ~key)" arg)
     go argv { Path = ""; Overrides = []; DryRun = false; Emit = false; Slurm = noSlurm; CreateParent = false; Collect = None }
+
+/// Runs a script command on its parsed arguments: the usage for help (exit 0), a one-line error plus the
+/// usage for bad arguments (exit 2), else `run args`.
+let handle (usage: string) (parsed: Result<Parsed<'a>, string>) (run: 'a -> int) : int =
+    match parsed with
+    | Ok Help ->
+        printfn "%s" usage
+        0
+    | Error message ->
+        eprintfn "error: %s" message
+        eprintfn "%s" usage
+        2
+    | Ok(Args args) -> run args

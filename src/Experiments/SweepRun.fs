@@ -116,15 +116,7 @@ let runAll (plan: SweepPlan) : int =
 
 /// `sweep`: arguments after the command.
 let main (argv: string[]) : int =
-    match ScriptArgs.parseSweep (List.ofArray argv) with
-    | Ok ScriptArgs.Help ->
-        printfn "%s" ScriptArgs.sweepUsage
-        0
-    | Error message ->
-        eprintfn "error: %s" message
-        eprintfn "%s" ScriptArgs.sweepUsage
-        ConfigError.ExitCode
-    | Ok(ScriptArgs.Args args) ->
+    ScriptArgs.handle ScriptArgs.sweepUsage (ScriptArgs.parseSweep (List.ofArray argv)) (fun args ->
         match Sweep.expand args.SweepPath args.Overrides with
         | Error e -> ConfigError.report e
         | Ok plan when plan.SweptKeys.IsEmpty ->
@@ -156,4 +148,4 @@ let main (argv: string[]) : int =
                 Run.guarded (fun () ->
                     use tracker = MlflowTracker.FromEnvironment(trackingUriOf plan)
                     closeParent tracker plan parentId)
-            | ScriptArgs.RunHere -> Run.guarded (fun () -> runAll plan)
+            | ScriptArgs.RunHere -> Run.guarded (fun () -> runAll plan))

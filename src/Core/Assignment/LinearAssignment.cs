@@ -101,6 +101,22 @@ public static partial class LinearAssignment
     /// Core solver: minimises over a row-major nr × nc matrix (nr ≤ nc, entries finite or +∞) and
     /// returns the column of every row.
     /// </summary>
+    /// <summary>
+    /// Flips the alternating path ending at column <paramref name="sink"/> back to <paramref name="curRow"/>:
+    /// every column on it takes the row that reached it (scipy's augmentation step; shared by both solvers).
+    /// </summary>
+    private static void AugmentAlongPath(int[] path, int[] row4col, int[] col4row, int sink, int curRow)
+    {
+        int jj = sink;
+        while (true)
+        {
+            int r = path[jj];
+            row4col[jj] = r;
+            (col4row[r], jj) = (jj, col4row[r]);
+            if (r == curRow) break;
+        }
+    }
+
     private static int[] SolveMinimise(double[] cost, int nr, int nc)
     {
         var u = new double[nr];
@@ -156,15 +172,7 @@ public static partial class LinearAssignment
             for (int j = 0; j < nc; j++)
                 if (scannedCol[j]) v[j] -= minVal - spc[j];
 
-            // Augment along the path.
-            int jj = sink;
-            while (true)
-            {
-                int r = path[jj];
-                row4col[jj] = r;
-                (col4row[r], jj) = (jj, col4row[r]);
-                if (r == curRow) break;
-            }
+            AugmentAlongPath(path, row4col, col4row, sink, curRow);
         }
         return col4row;
     }

@@ -171,14 +171,7 @@ public static partial class LinearAssignment
             for (int s = 0; s < nSpec; s++)
                 if (scannedCol[s]) v[s] -= minVal - spc[s];
 
-            int jj = sink;
-            while (true)
-            {
-                int r = path[jj];
-                row4col[jj] = r;
-                (col4row[r], jj) = (jj, col4row[r]);
-                if (r == curRow) break;
-            }
+            AugmentAlongPath(path, row4col, col4row, sink, curRow);
         }
 
         var rows = new int[nr];
