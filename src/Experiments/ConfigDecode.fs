@@ -60,6 +60,8 @@ let decode (root: Node) : ExperimentConfig =
         | "coco" ->
             let skip = r.Has(prefix + ".on_error") && r.Text(prefix + ".on_error") = "skip"
             Coco(r.Text(prefix + ".images"), r.Text(prefix + ".annotations"), skip)
+        | "synthetic_sequences" -> SyntheticSequences
+        | "sequences" -> Sequences(r.Text(prefix + ".dir"))
         | _ -> Synthetic
     let norm key = r.Text key
     { Name = r.Text "name"
@@ -71,6 +73,7 @@ let decode (root: Node) : ExperimentConfig =
         | _ -> Auto
       Threads = r.Int "threads"
       Resume = r.Bool "resume"
+      Task = (if r.Text "task" = "tracking" then Tracking else Detection)
       Data =
         { Train = sourceAt "data.train"
           Val = sourceAt "data.val"
@@ -86,7 +89,21 @@ let decode (root: Node) : ExperimentConfig =
               CrowdFraction = r.Float "data.synthetic.crowd_fraction"
               MinVisibleFraction = r.Float "data.synthetic.min_visible_fraction"
               Seed = r.Int "data.synthetic.seed"
-              CacheDir = r.Text "data.synthetic.cache_dir" } }
+              CacheDir = r.Text "data.synthetic.cache_dir" }
+          SyntheticSequences =
+            { TrainSequences = r.Int "data.synthetic_sequences.train_sequences"
+              ValSequences = r.Int "data.synthetic_sequences.val_sequences"
+              Frames = r.Int "data.synthetic_sequences.frames"
+              Width = r.Int "data.synthetic_sequences.width"
+              Height = r.Int "data.synthetic_sequences.height"
+              MinTargetSize = r.Float "data.synthetic_sequences.min_target_size"
+              MaxTargetSize = r.Float "data.synthetic_sequences.max_target_size"
+              MaxSpeed = r.Float "data.synthetic_sequences.max_speed"
+              ScaleAmplitude = r.Float "data.synthetic_sequences.scale_amplitude"
+              Distractors = r.Int "data.synthetic_sequences.distractors"
+              Occluders = r.Int "data.synthetic_sequences.occluders"
+              Seed = r.Int "data.synthetic_sequences.seed"
+              CacheDir = r.Text "data.synthetic_sequences.cache_dir" } }
       Input =
         { MinSizeTrain = r.Ints "input.min_size_train"
           MaxSizeTrain = r.Int "input.max_size_train"
@@ -157,6 +174,16 @@ let decode (root: Node) : ExperimentConfig =
           CompareNmsThresh = r.OptionalFloat "eval.compare_nms_thresh"
           VisImages = r.Int "eval.vis_images"
           VisScoreThresh = r.Float "eval.vis_score_thresh" }
+      Tracker =
+        { Context = r.Float "tracker.context"
+          CropSize = r.Int "tracker.crop_size"
+          MinVisibleFraction = r.Float "tracker.min_visible_fraction"
+          CenterShift = r.Float "tracker.jitter.center_shift"
+          ScaleRange = r.Float "tracker.jitter.scale_range"
+          SizeUpdateRate = r.Float "tracker.size_update_rate"
+          MinScore = r.Float "tracker.min_score"
+          MinSize = r.Float "tracker.min_size"
+          StripFrames = r.Int "tracker.strip_frames" }
       Tracking =
         { Uri = r.Text "tracking.uri"
           Experiment = r.Text "tracking.experiment"

@@ -28,16 +28,45 @@ let private synthetic =
       field "seed" (integer Rules.nonNegative)
       field "cache_dir" (text Rules.notBlank) ]
 
+let private syntheticSequences =
+    [ field "train_sequences" (integer Rules.positive)
+      field "val_sequences" (integer Rules.positive)
+      field "frames" (integer (Rules.atLeast 2.0))
+      field "width" (integer (Rules.atLeast 16.0))
+      field "height" (integer (Rules.atLeast 16.0))
+      field "min_target_size" (real positive)
+      field "max_target_size" (real positive)
+      field "max_speed" (real Rules.nonNegative)
+      field "scale_amplitude" (real probability)
+      field "distractors" (integer Rules.nonNegative)
+      field "occluders" (integer Rules.nonNegative)
+      field "seed" (integer Rules.nonNegative)
+      field "cache_dir" (text Rules.notBlank) ]
+
+let private kinds = [ "synthetic"; "coco"; "synthetic_sequences"; "sequences" ]
+
 let private source =
     Variant(
         "kind",
-        [ "synthetic", [ field "kind" (choice [ "synthetic"; "coco" ]) ]
+        [ "synthetic", [ field "kind" (choice kinds) ]
           "coco",
-          [ field "kind" (choice [ "synthetic"; "coco" ])
+          [ field "kind" (choice kinds)
             field "images" (text Rules.notBlank)
             field "annotations" (text Rules.notBlank)
-            optional "on_error" (choice [ "fail"; "skip" ]) ] ]
+            optional "on_error" (choice [ "fail"; "skip" ]) ]
+          "synthetic_sequences", [ field "kind" (choice kinds) ]
+          "sequences", [ field "kind" (choice kinds); field "dir" (text Rules.notBlank) ] ]
     )
+
+let private tracker =
+    [ field "context" (real positive)
+      field "crop_size" (integer (Rules.atLeast 32.0))
+      field "min_visible_fraction" (real probability)
+      field "jitter" (Section [ field "center_shift" (real (Rules.between 0.0 1.0)); field "scale_range" (real Rules.nonNegative) ])
+      field "size_update_rate" (real probability)
+      field "min_score" (real (fun t -> if t >= 0.0 && t < 1.0 then None else Some "must be in [0, 1)"))
+      field "min_size" (real positive)
+      field "strip_frames" (integer Rules.nonNegative) ]
 
 let private compareNms (v: YamlTree.ScalarValue) =
     let check (t: float) = if t > 0.0 && t < 1.0 then None else Some "must be in (0, 1) or null"
@@ -55,7 +84,8 @@ let fields : Field list =
       field "device" (choice [ "auto"; "cpu"; "cuda" ])
       field "threads" (integer Rules.nonNegative)
       field "resume" boolean
-      field "data" (Section [ field "train" source; field "val" source; field "synthetic" (Section synthetic) ])
+      field "task" (choice [ "detection"; "tracking" ])
+      field "data" (Section [ field "train" source; field "val" source; field "synthetic" (Section synthetic); field "synthetic_sequences" (Section syntheticSequences) ])
       field
           "input"
           (Section
@@ -125,6 +155,7 @@ let fields : Field list =
                 field "compare_nms_thresh" (Value { Kind = KFloat; Nullable = true; Rule = compareNms })
                 field "vis_images" (integer Rules.nonNegative)
                 field "vis_score_thresh" (real probability) ])
+      field "tracker" (Section tracker)
       field "tracking" (Section [ field "uri" (text Rules.notBlank); field "experiment" (text Rules.notBlank); field "log_period" (integer positive) ])
       field "output" (Section [ field "dir" (text Rules.notBlank) ]) ]
 

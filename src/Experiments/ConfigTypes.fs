@@ -26,18 +26,42 @@ type SyntheticSettings =
       /// Where generated images are cached (keyed by the settings).
       CacheDir: string }
 
+/// `data.synthetic_sequences`: generated single-object tracking sequences
+/// (Research.Core.SingleObjectTracking.SyntheticSequenceSpec); sequences 0..train−1 train, the next val ones validate.
+type SyntheticSequenceSettings =
+    { TrainSequences: int
+      ValSequences: int
+      Frames: int
+      Width: int
+      Height: int
+      /// Pixels (geometric mean of the first box's sides).
+      MinTargetSize: float
+      MaxTargetSize: float
+      /// Pixels per frame.
+      MaxSpeed: float
+      ScaleAmplitude: float
+      Distractors: int
+      Occluders: int
+      Seed: int
+      CacheDir: string }
+
 /// `data.train` / `data.val`.
 type DataSource =
     /// `{kind: synthetic}`: the split of the generated set.
     | Synthetic
     /// `{kind: coco, images: DIR, annotations: FILE, on_error: fail|skip}`.
     | Coco of images: string * annotations: string * skipBadEntries: bool
+    /// `{kind: synthetic_sequences}`: the split of the generated tracking sequences (task: tracking).
+    | SyntheticSequences
+    /// `{kind: sequences, dir: DIR}`: one sequence folder or a folder of them (task: tracking).
+    | Sequences of dir: string
 
 /// `data`.
 type DataSettings =
     { Train: DataSource
       Val: DataSource
-      Synthetic: SyntheticSettings }
+      Synthetic: SyntheticSettings
+      SyntheticSequences: SyntheticSequenceSettings }
 
 /// `input`.
 type InputSettings =
@@ -138,6 +162,34 @@ type EvalSettings =
       VisImages: int
       VisScoreThresh: float }
 
+/// `task`: what the detector is trained for.
+type TaskKind =
+    /// Whole images, COCO evaluation (bbox/AP...).
+    | Detection
+    /// Single-object tracking: target-centred crops, one class, one-pass evaluation on sequences (ope/...).
+    | Tracking
+
+/// `tracker` (task: tracking): training crops and the per-frame update (Research.Core.SingleObjectTracking).
+type TrackerSettings =
+    { /// Crop side = context · sqrt((w + p)(h + p)), p = (w + h) / 2.
+      Context: float
+      /// Crop size S in pixels (the detector's input, padded to a multiple of 32).
+      CropSize: int
+      /// Training labels mostly outside the crop are dropped below this visible fraction.
+      MinVisibleFraction: float
+      /// Training jitter: crop centre shift up to this fraction of the side, per axis.
+      CenterShift: float
+      /// Training jitter: side × exp(u · ln(1 + scale_range)), u uniform in [−1, 1].
+      ScaleRange: float
+      /// Weight of the detected size in the new size (0 keeps the size, 1 takes the detection's).
+      SizeUpdateRate: float
+      /// Detections below this score are ignored (the box stays).
+      MinScore: float
+      /// Smallest box side in frame pixels.
+      MinSize: float
+      /// Frames per PNG strip (0: none).
+      StripFrames: int }
+
 /// `tracking`.
 type TrackingSettings = { Uri: string; Experiment: string; LogPeriod: int }
 
@@ -148,10 +200,12 @@ type ExperimentConfig =
       Device: Device
       Threads: int
       Resume: bool
+      Task: TaskKind
       Data: DataSettings
       Input: InputSettings
       Model: ModelSettings
       Solver: SolverSettings
       Eval: EvalSettings
+      Tracker: TrackerSettings
       Tracking: TrackingSettings
       OutputDir: string }

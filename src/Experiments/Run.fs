@@ -42,6 +42,8 @@ let loadData (cfg: ExperimentConfig) : CocoDataset * CocoDataset =
         | Synthetic, Some(trainSet, valSet) -> if isTrain then trainSet else valSet
         | Coco(images, annotations, skip), _ -> coco images annotations skip
         | Synthetic, None -> failwith "unreachable: synthetic data not generated"
+        | (SyntheticSequences | Sequences _), _ ->
+            invalidArg (if isTrain then "data.train" else "data.val") "tracking sequences need task: tracking (detection reads kind synthetic or coco)"
     pick cfg.Data.Train true, pick cfg.Data.Val false
 
 /// The input pipeline settings of a run.
@@ -125,13 +127,17 @@ let private schedule (s: SolverSettings) =
         (s.Steps |> List.map int64 |> Array.ofList),
         s.Gamma, int64 s.WarmupIters, s.WarmupFactor)
 
-/// A summary line of what was built (for --dry-run and the log).
-let describe (cfg: ExperimentConfig) (model: Defcn) (train: CocoDataset) (valSet: CocoDataset) =
+/// What model was built: "NAME: DeFCN R-50, K classes, P M parameters (T M trainable)".
+let describeModel (cfg: ExperimentConfig) (model: Defcn) =
     let parameters = model.parameters() |> Seq.sumBy (fun p -> p.numel())
     let trainable = model.parameters() |> Seq.filter (fun p -> p.requires_grad) |> Seq.sumBy (fun p -> p.numel())
-    sprintf "%s: DeFCN R-%d, %d classes, %.2f M parameters (%.2f M trainable); train %d images (%d with targets), val %d images"
+    sprintf "%s: DeFCN R-%d, %d classes, %.2f M parameters (%.2f M trainable)"
         cfg.Name cfg.Model.Backbone.Depth cfg.Model.NumClasses (float parameters / 1e6) (float trainable / 1e6)
-        train.Images.Count train.TrainingImages.Count valSet.Images.Count
+
+/// A summary line of what was built (for --dry-run and the log).
+let describe (cfg: ExperimentConfig) (model: Defcn) (train: CocoDataset) (valSet: CocoDataset) =
+    sprintf "%s; train %d images (%d with targets), val %d images"
+        (describeModel cfg model) train.Images.Count train.TrainingImages.Count valSet.Images.Count
 
 /// Exit code of a run stopped by Ctrl-C (the shell's convention for SIGINT).
 [<Literal>]
@@ -164,24 +170,43 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
         if not resolved.Overrides.IsEmpty then
             run.LogText(String.Join(Environment.NewLine, resolved.Overrides), "config/overrides.txt")
         Seeding.Apply(int64 cfg.Seed)
-        let train, valSet = loadData cfg
         let model, criterion = buildModel cfg.Model
         use model = model
         model.``to``(device) |> ignore
-        eprintfn "%s" (describe cfg model train valSet)
-        let input = inputOptions cfg
-        use data = new TrainBatchSource(train, input, cfg.Solver.BatchSize, Seeding.Derive(int64 cfg.Seed, "data"))
-        let assigner =
-            PotoAssigner(criterion.Strides, cfg.Model.NumClasses, alpha = cfg.Model.Poto.Alpha,
-                         centerSamplingRadius = cfg.Model.Poto.CenterSamplingRadius)
-        let evaluator =
-            DetectorEvaluator(valSet, input, cfg.Solver.BatchSize, evaluationVariants cfg, cfg.Eval.VisImages,
-                              cfg.Eval.VisScoreThresh, assigner)
-        let evaluate (iteration: int64) =
-            let dir = Path.Combine(folder, "eval", sprintf "iter_%07d" iteration)
-            let report = evaluator.Evaluate(model, dir)
-            run.LogArtifact(dir, sprintf "eval/iter_%07d" iteration)
-            report.Metrics
+        let dataSeed = Seeding.Derive(int64 cfg.Seed, "data")
+        // The task decides the batches and the evaluation; model, loss and trainer are the same.
+        let data, evaluate =
+            match cfg.Task with
+            | Detection ->
+                let train, valSet = loadData cfg
+                eprintfn "%s" (describe cfg model train valSet)
+                let input = inputOptions cfg
+                let data = new TrainBatchSource(train, input, cfg.Solver.BatchSize, dataSeed) :> IBatchSource
+                let assigner =
+                    PotoAssigner(criterion.Strides, cfg.Model.NumClasses, alpha = cfg.Model.Poto.Alpha,
+                                 centerSamplingRadius = cfg.Model.Poto.CenterSamplingRadius)
+                let evaluator =
+                    DetectorEvaluator(valSet, input, cfg.Solver.BatchSize, evaluationVariants cfg, cfg.Eval.VisImages,
+                                      cfg.Eval.VisScoreThresh, assigner)
+                let evaluate (iteration: int64) =
+                    let dir = Path.Combine(folder, "eval", sprintf "iter_%07d" iteration)
+                    let report = evaluator.Evaluate(model, dir)
+                    run.LogArtifact(dir, sprintf "eval/iter_%07d" iteration)
+                    report.Metrics
+                data, evaluate
+            | Tracking ->
+                let train, valSet = TrackingMode.loadSequences cfg
+                eprintfn "%s" (describeModel cfg model + sprintf "; tracking: train %s, val %s" (TrackingMode.describeSet train) (TrackingMode.describeSet valSet))
+                let data = TrackingMode.batchSource cfg train dataSeed
+                let evaluator = TrackingMode.evaluator cfg valSet
+                let evaluate (iteration: int64) =
+                    let dir = Path.Combine(folder, "eval", sprintf "iter_%07d" iteration)
+                    let report = evaluator.Evaluate(model, dir)
+                    eprintfn "tracking at iteration %d on %d val sequences: %s" iteration valSet.Length (TrackingMode.summary report.Metrics)
+                    run.LogArtifact(dir, sprintf "eval/iter_%07d" iteration)
+                    report.Metrics
+                data, evaluate
+        use data = data
         let checkpoints =
             CheckpointOptions(Path.Combine(folder, "checkpoints"), int64 cfg.Solver.CheckpointPeriod, cfg.Solver.CheckpointKeep,
                               (if cfg.Resume then "auto" else "never"))
@@ -200,7 +225,8 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
             match result.LastEvaluation with
             | null -> ()
             | metrics ->
-                let line = metrics |> Seq.filter (fun kv -> kv.Key.EndsWith "/AP50" || kv.Key.EndsWith "/AP") |> Seq.map (fun kv -> sprintf "%s %.4f" kv.Key kv.Value)
+                let headline (key: string) = key.EndsWith "/AP50" || key.EndsWith "/AP" || key.EndsWith "/success_auc" || key.EndsWith "/precision_20"
+                let line = metrics |> Seq.filter (fun kv -> headline kv.Key) |> Seq.map (fun kv -> sprintf "%s %.4f" kv.Key kv.Value)
                 eprintfn "%s: %s" cfg.Name (String.Join(", ", line))
             run.End(RunStatus.Finished)
             0, Some run.RunId
@@ -250,10 +276,15 @@ let main (argv: string[]) : int =
             guarded (fun () ->
                 let cfg = resolved.Config
                 Seeding.Apply(int64 cfg.Seed)
-                let train, valSet = loadData cfg
                 let model, _ = buildModel cfg.Model
                 use _ = model
-                printfn "%s" (describe cfg model train valSet)
+                match cfg.Task with
+                | Detection ->
+                    let train, valSet = loadData cfg
+                    printfn "%s" (describe cfg model train valSet)
+                | Tracking ->
+                    let train, valSet = TrackingMode.loadSequences cfg
+                    printfn "%s; tracking: train %s, val %s" (describeModel cfg model) (TrackingMode.describeSet train) (TrackingMode.describeSet valSet)
                 printfn "dry run: config, data and model are valid; nothing was trained or tracked."
                 0)
         | Ok resolved ->

@@ -47,6 +47,19 @@ type SweepArgs =
       /// Print the grid (names and overrides) and exit.
       DryRun: bool }
 
+/// `dotnet fsi scripts/track.fsx CONFIG SEQUENCE_DIR [overrides] [flags]`.
+type TrackArgs =
+    { ConfigPath: string
+      /// One sequence folder or a folder of sequence folders.
+      SequenceDir: string
+      /// None: the newest complete checkpoint of the config's output folder.
+      Checkpoint: string option
+      Overrides: string list
+      /// Where the predictions, strips and plots go; None: `<output.dir>/<name>/track/<sequence folder name>`.
+      Output: string option
+      /// MLflow run name; None: `<name>-track`.
+      RunName: string option }
+
 /// A parsed command line, or a request for the usage text.
 type Parsed<'a> =
     | Help
@@ -77,6 +90,19 @@ let sweepUsage =
           "      --mem GB --cpus N --max-parallel K"
           "  --create-parent      create the parent run, print its id last (used by the Slurm script)"
           "  --collect RUN_ID     close the parent run after its children and write the comparison"
+          "  -h, --help           this text" ]
+
+/// Usage of track.fsx.
+let trackUsage =
+    String.concat
+        "\n"
+        [ "usage: dotnet fsi scripts/track.fsx CONFIG.yaml SEQUENCE_DIR [key=value ...] [options]"
+          "  SEQUENCE_DIR         one sequence folder (00000001.png ... + groundtruth.txt, one x,y,w,h line per"
+          "                       frame) or a folder of sequence folders"
+          "  --checkpoint PATH    detector weights (default: the newest checkpoint in <output.dir>/<name>/checkpoints)"
+          "  --output DIR         where predictions, strips and the success plot go"
+          "                       (default: <output.dir>/<name>/track/<SEQUENCE_DIR name>)"
+          "  --run-name NAME      MLflow run name (default: <name>-track)"
           "  -h, --help           this text" ]
 
 let private isOverride (arg: string) = arg.Contains '=' || arg.StartsWith "~"
@@ -112,6 +138,28 @@ let parseRun (argv: string list) : Result<Parsed<RunArgs>, string> =
         | arg :: rest when isOverride arg -> go rest { acc with Overrides = acc.Overrides @ [ arg ] } resume
         | arg :: _ -> Error(sprintf "'%s' is not an override (key=value, +key=value, ~key)" arg)
     go argv { ConfigPath = ""; Overrides = []; PrintConfig = false; DryRun = false; ParentRunId = None; RunName = None } false
+
+let private trackFlags = [ "--checkpoint"; "--output"; "--run-name"; "--help" ]
+
+/// Parses track.fsx's arguments. Errors are one line, for stderr with exit code 2.
+let parseTrack (argv: string list) : Result<Parsed<TrackArgs>, string> =
+    let rec go (args: string list) (acc: TrackArgs) =
+        match args with
+        | [] ->
+            if acc.ConfigPath = "" then Error "missing the config file (e.g. experiments/track_quickstart.yaml)"
+            elif acc.SequenceDir = "" then Error "missing the sequence folder (one sequence folder or a folder of them)"
+            else Ok(Args acc)
+        | ("-h" | "--help") :: _ -> Ok Help
+        | "--checkpoint" :: path :: rest when not (path.StartsWith "--") -> go rest { acc with Checkpoint = Some path }
+        | "--output" :: path :: rest when not (path.StartsWith "--") -> go rest { acc with Output = Some path }
+        | "--run-name" :: name :: rest when not (name.StartsWith "--") -> go rest { acc with RunName = Some name }
+        | ("--checkpoint" | "--output" | "--run-name" as flag) :: _ -> Error(sprintf "%s needs a value" flag)
+        | flag :: _ when flag.StartsWith "-" -> Error(unknownFlag trackFlags flag)
+        | arg :: rest when isOverride arg -> go rest { acc with Overrides = acc.Overrides @ [ arg ] }
+        | arg :: rest when acc.ConfigPath = "" -> go rest { acc with ConfigPath = arg }
+        | arg :: rest when acc.SequenceDir = "" -> go rest { acc with SequenceDir = arg }
+        | arg :: _ -> Error(sprintf "unexpected argument '%s' (CONFIG and SEQUENCE_DIR are already given; overrides are key=value)" arg)
+    go argv { ConfigPath = ""; SequenceDir = ""; Checkpoint = None; Overrides = []; Output = None; RunName = None }
 
 let private sweepFlags =
     [ "--dry-run"; "--emit"; "--output"; "--workdir"; "--tracking"; "--partition"; "--time"; "--mem"; "--cpus"; "--max-parallel"; "--create-parent"; "--collect"; "--help" ]

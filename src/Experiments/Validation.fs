@@ -12,7 +12,12 @@ let private problemWithHint key message hint = { Key = key; Message = message; H
 
 let private pathChecks (workDir: string) (prefix: string) (source: DataSource) =
     match source with
-    | Synthetic -> []
+    | Synthetic
+    | SyntheticSequences -> []
+    | Sequences dir ->
+        [ let full = Path.GetFullPath(Path.Combine(workDir, dir))
+          if not (Directory.Exists full) then
+              yield problemWithHint (prefix + ".dir") (sprintf "%s.dir = '%s': directory not found" prefix dir) (sprintf "looked at %s" full) ]
     | Coco(images, annotations, _) ->
         [ let imagesFull = Path.GetFullPath(Path.Combine(workDir, images))
           if not (Directory.Exists imagesFull) then
@@ -31,6 +36,26 @@ let check (workDir: string) (c: ExperimentConfig) : Problem list =
       | Some w when not (File.Exists(Path.Combine(workDir, w))) ->
           yield problemWithHint "model.backbone.weights" (sprintf "model.backbone.weights = '%s': file not found" w) (sprintf "looked at %s" (Path.GetFullPath(Path.Combine(workDir, w))))
       | _ -> ()
+      let isSequences source = match source with | SyntheticSequences | Sequences _ -> true | _ -> false
+      match c.Task with
+      | Detection ->
+          for prefix, source in [ "data.train", c.Data.Train; "data.val", c.Data.Val ] do
+              if isSequences source then
+                  yield problemWithHint (prefix + ".kind") (sprintf "%s is a tracking source but task = detection" prefix) "set task: tracking, or use kind synthetic or coco"
+      | Tracking ->
+          for prefix, source in [ "data.train", c.Data.Train; "data.val", c.Data.Val ] do
+              if not (isSequences source) then
+                  yield problemWithHint (prefix + ".kind") (sprintf "task = tracking needs %s of kind synthetic_sequences or sequences" prefix) "{kind: synthetic_sequences} or {kind: sequences, dir: DIR}"
+          if c.Model.NumClasses <> 1 then
+              yield problemWithHint "model.num_classes" (sprintf "model.num_classes = %d, but tracking trains one class (the target)" c.Model.NumClasses) "set model.num_classes=1"
+          let q = c.Data.SyntheticSequences
+          if c.Data.Train = SyntheticSequences || c.Data.Val = SyntheticSequences then
+              if q.MaxTargetSize < q.MinTargetSize then
+                  yield problem "data.synthetic_sequences.max_target_size" (sprintf "data.synthetic_sequences.max_target_size = %g is below min_target_size = %g" q.MaxTargetSize q.MinTargetSize)
+              elif q.MaxTargetSize * exp q.ScaleAmplitude * 1.6 >= float (min q.Width q.Height) then
+                  yield problemWithHint "data.synthetic_sequences.max_target_size"
+                      (sprintf "data.synthetic_sequences.max_target_size = %g at its largest scale (x%.2f) does not fit in the %dx%d frame" q.MaxTargetSize (exp q.ScaleAmplitude) q.Width q.Height)
+                      "need max_target_size * exp(scale_amplitude) * 1.6 < min(width, height)"
       // More model classes than data classes only wastes outputs; fewer leaves labels out of range.
       if usesSynthetic && c.Model.NumClasses < s.NumClasses then
           yield problemWithHint "model.num_classes" (sprintf "model.num_classes = %d is below data.synthetic.num_classes = %d" c.Model.NumClasses s.NumClasses) "the model needs an output per class of the data"

@@ -33,7 +33,7 @@ let private cases : Case list =
       overriding "override of a valid key that is not in the config" [ "~eval.vis_images"; "eval.vis_images=3" ]
           [ "override 'eval.vis_images=3': key 'eval.vis_images' is not in the config"; "to add it, write +eval.vis_images=3" ]
       overriding "adding a key that is already set" [ "+model.poto.alpha=0.5" ]
-          [ "override '+model.poto.alpha=0.5': 'model.poto.alpha' is already set to 0.8 (set at"; "base.yaml:65)" ]
+          [ "override '+model.poto.alpha=0.5': 'model.poto.alpha' is already set to 0.8 (set at"; "base.yaml:81)" ]
       overriding "deleting a missing key" [ "~model.poto.beta" ] [ "override '~model.poto.beta': unknown key 'model.poto.beta'" ]
       overriding "deleting with a value that does not match" [ "~model.poto.alpha=0.5" ] [ "'model.poto.alpha' is 0.8 (set at"; "not 0.5" ]
       onQuickstart "alpha above 1" "model:\n  poto:\n    alpha: 1.5\n" [ "bad.yaml:4: model.poto.alpha = 1.5 must be in [0, 1]" ]
@@ -80,7 +80,7 @@ let private cases : Case list =
       { Name = "config file not found"; Files = [ "x.yaml", "a: 1\n" ]; Overrides = []; Expected = [ "missing.yaml: config file not found" ] }
       onQuickstart "coco images folder missing" "data:\n  train: {kind: coco, images: missing/dir, annotations: ann.json}\n"
           [ "data.train.images = 'missing/dir': directory not found"; "looked at" ]
-      onQuickstart "misspelt data kind" "data:\n  train: {kind: cocoo}\n" [ "bad.yaml:3: data.train.kind must be one of synthetic, coco, got 'cocoo'" ]
+      onQuickstart "misspelt data kind" "data:\n  train: {kind: cocoo}\n" [ "bad.yaml:3: data.train.kind must be one of synthetic, coco, synthetic_sequences, sequences, got 'cocoo'" ]
       onQuickstart "coco without annotations" "data:\n  train:\n    _delete_: true\n    kind: coco\n    images: .\n"
           [ "missing key 'data.train.annotations'"; "+data.train.annotations=VALUE" ]
       { Name = "a required key missing"; Files = [ "min.yaml", "name: x\n" ]; Overrides = []; Expected = [ "min.yaml:1: missing key 'seed'" ] }
@@ -95,6 +95,24 @@ let private cases : Case list =
       overriding "unclosed quote" [ "name='abc" ] [ "override 'name='abc': unclosed ' quote" ]
       overriding "deeply nested override" [ "input.min_size_train=" + String.replicate 100000 "[" ] [ "values nested deeper than 32 levels" ]
       overriding "unclosed list" [ "input.min_size_train=[1,2" ] [ "expected ',' or ']'" ]
+      overriding "tracking task on detection data" [ "task=tracking"; "model.num_classes=1" ]
+          [ "task = tracking needs data.train of kind synthetic_sequences or sequences"; "{kind: synthetic_sequences}" ]
+      overriding "tracking sequences in a detection task" [ "data.val={kind: synthetic_sequences}" ]
+          [ "data.val is a tracking source but task = detection"; "set task: tracking" ]
+      overriding "tracking with more than one class"
+          [ "task=tracking"; "data.train={kind: synthetic_sequences}"; "data.val={kind: synthetic_sequences}" ]
+          [ "model.num_classes = 4, but tracking trains one class (the target)"; "model.num_classes=1" ]
+      overriding "sequence folder that does not exist"
+          [ "task=tracking"; "model.num_classes=1"; "data.train={kind: synthetic_sequences}"; "data.val={kind: sequences, dir: no/such/sequences}" ]
+          [ "data.val.dir = 'no/such/sequences': directory not found"; "looked at {dir}" ]
+      overriding "sequences without a folder" [ "task=tracking"; "model.num_classes=1"; "data.train={kind: sequences}" ]
+          [ "missing key 'data.train.dir'" ]
+      overriding "unknown task" [ "task=segmentation" ] [ "task"; "segmentation"; "detection"; "tracking" ]
+      overriding "synthetic target too large for its frame"
+          [ "task=tracking"; "model.num_classes=1"; "data.train={kind: synthetic_sequences}"; "data.val={kind: synthetic_sequences}"
+            "data.synthetic_sequences.max_target_size=120" ]
+          [ "data.synthetic_sequences.max_target_size = 120 at its largest scale"; "320x240" ]
+      overriding "tracker crop below 32 px" [ "tracker.crop_size=16" ] [ "tracker.crop_size"; "16" ]
       { Name = "sweep file given to run"; Files = [ "s.yaml", baseQuickstart + "sweep:\n  model.poto.alpha: [0.2]\n" ]; Overrides = []; Expected = [ "s.yaml:2: this is a sweep file"; "scripts/sweep.fsx" ] }
       onQuickstart "_delete_ that is not a boolean" "model:\n  poto:\n    _delete_: maybe\n" [ "bad.yaml:4: _delete_ must be true or false, got 'maybe'" ]
       overriding "NMS threshold 0" [ "model.test.nms_thresh=0" ] [ "model.test.nms_thresh = 0 must be in (0, 1] (1.0 means no NMS)" ]

@@ -7,7 +7,7 @@ open Research.Experiments
 open Research.Experiments.Tests.TestFiles
 
 let private shipped =
-    [ "base.yaml"; "quickstart.yaml"; "quickstart_ci.yaml"; "long.yaml" ]
+    [ "base.yaml"; "quickstart.yaml"; "quickstart_ci.yaml"; "long.yaml"; "track_quickstart.yaml" ]
 
 /// A work folder where defcn_r50_coco.yaml's relative COCO paths and weights exist.
 let private withCocoLayout (f: string -> 'a) =
@@ -202,12 +202,15 @@ let tests =
               for k, v in flat do
                   Expect.isTrue (keyPattern.IsMatch k && not (k.Contains "..")) (sprintf "key %s" k)
                   Expect.isLessThanOrEqual v.Length 500 (sprintf "value of %s" k)
-              Expect.isLessThanOrEqual flat.Length 100 "one log-batch"
+              // MLflow takes at most 100 params per log-batch; the REST client splits larger sets (MlflowRestClientTests).
+              Expect.isLessThanOrEqual flat.Length 200 "a bounded number of params"
           }
           test "every schema key is set in base.yaml" {
               let flat = Config.flatten (load "base.yaml" []) |> List.map fst
               let leaves = Config.validKeys |> List.filter (fun k -> not (Config.validKeys |> List.exists (fun o -> o.StartsWith(k + "."))))
-              let optionalCoco = [ "data.train.images"; "data.train.annotations"; "data.train.on_error"; "data.val.images"; "data.val.annotations"; "data.val.on_error" ]
+              let optionalCoco =
+                  [ for split in [ "data.train"; "data.val" ] do
+                        for key in [ "images"; "annotations"; "on_error"; "dir" ] -> split + "." + key ]
               Expect.equal (leaves |> List.except optionalCoco |> List.sort) (List.sort flat) "base.yaml covers the schema"
           }
           testList

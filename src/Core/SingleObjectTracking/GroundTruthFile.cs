@@ -34,18 +34,18 @@ public static partial class GroundTruthFile
         {
             var line = lines[i].Trim();
             var where = $"{source}:{i + 1}";
-            if (line.Length == 0) throw new FormatException($"{where}: empty line inside the ground truth (one x,y,w,h line per frame expected)");
+            if (line.Length == 0) throw new InvalidDataException($"{where}: empty line inside the ground truth (one x,y,w,h line per frame expected)");
             var parts = Separators().Split(line);
             if (parts.Length == 8)
-                throw new FormatException($"{where}: 8 values (a VOT polygon?) — expected 4 values x,y,w,h, got '{line}'");
+                throw new InvalidDataException($"{where}: 8 values (a VOT polygon?) — expected 4 values x,y,w,h, got '{line}'");
             if (parts.Length != 4)
-                throw new FormatException($"{where}: expected 4 values x,y,w,h separated by commas, tabs or spaces, got {parts.Length} in '{line}'");
+                throw new InvalidDataException($"{where}: expected 4 values x,y,w,h separated by commas, tabs or spaces, got {parts.Length} in '{line}'");
             var v = new double[4];
             for (var k = 0; k < 4; k++)
                 if (!double.TryParse(parts[k], NumberStyles.Float, CultureInfo.InvariantCulture, out v[k]) || !double.IsFinite(v[k]))
-                    throw new FormatException($"{where}: value {k + 1} '{parts[k]}' is not a finite number in '{line}'");
+                    throw new InvalidDataException($"{where}: value {k + 1} '{parts[k]}' is not a finite number in '{line}'");
             if (!(v[2] > 0 && v[3] > 0))
-                throw new FormatException($"{where}: box width and height must be > 0, got w = {parts[2]}, h = {parts[3]}");
+                throw new InvalidDataException($"{where}: box width and height must be > 0, got w = {parts[2]}, h = {parts[3]}");
             boxes.Add(BoxXyxy.FromXywh(v[0], v[1], v[2], v[3]));
         }
         return boxes;

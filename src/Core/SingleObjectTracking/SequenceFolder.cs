@@ -61,6 +61,27 @@ public static partial class SequenceFolder
         return new TrackingSequence(name, directory, frames.Select(f => f.Path).ToArray(), truth, w, h);
     }
 
+    /// <summary>
+    /// The sequences under a path: the path itself when it is a sequence folder (numbered frames, directly or in
+    /// img/, or a ground-truth file), else every non-hidden subfolder in name order, each read with
+    /// <see cref="Read"/>. A path that is neither is an error naming it.
+    /// </summary>
+    public static IReadOnlyList<TrackingSequence> ReadOneOrMany(string path)
+    {
+        if (!System.IO.Directory.Exists(path)) throw new DirectoryNotFoundException($"sequence folder not found: {path}");
+        var isSequence = ListFrames(path).Count > 0
+            || File.Exists(Path.Combine(path, GroundTruthName)) || File.Exists(Path.Combine(path, "groundtruth_rect.txt"))
+            || (System.IO.Directory.Exists(Path.Combine(path, "img")) && ListFrames(Path.Combine(path, "img")).Count > 0);
+        if (isSequence) return new[] { Read(path) };
+        var children = System.IO.Directory.EnumerateDirectories(path)
+            .Where(d => !Path.GetFileName(d).StartsWith('.'))
+            .OrderBy(d => d, StringComparer.Ordinal)
+            .ToArray();
+        if (children.Length == 0)
+            throw new InvalidDataException($"{path}: neither a sequence folder (numbered frames and {GroundTruthName}) nor a folder of sequence folders");
+        return children.Select(Read).ToArray();
+    }
+
     /// <summary>Name of frame i (0-based) as written: 8-digit, 1-based, .png.</summary>
     public static string FrameFileName(int index) => (index + 1).ToString("D8", CultureInfo.InvariantCulture) + ".png";
 

@@ -26,7 +26,7 @@ public class GroundTruthFileTests
     [InlineData(new[] { "1,2,3,4,5,6,7,8" }, "gt.txt:1: 8 values (a VOT polygon?)")]
     public void MalformedLinesNameTheFileAndLine(string[] lines, string expected)
     {
-        var e = Assert.Throws<FormatException>(() => GroundTruthFile.Parse(lines, "gt.txt"));
+        var e = Assert.Throws<InvalidDataException>(() => GroundTruthFile.Parse(lines, "gt.txt"));
         Assert.StartsWith(expected, e.Message);
     }
 

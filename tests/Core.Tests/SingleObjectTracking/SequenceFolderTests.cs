@@ -81,7 +81,7 @@ public class SequenceFolderTests
         var path = WriteSequence(dir, 2);
         var gt = Path.Combine(path, "groundtruth.txt");
         File.WriteAllText(gt, "4,5,10,8\n4;5;10;8\n");
-        var f = Assert.Throws<FormatException>(() => SequenceFolder.Read(path));
+        var f = Assert.Throws<InvalidDataException>(() => SequenceFolder.Read(path));
         Assert.Contains("groundtruth.txt:2:", f.Message);
         File.WriteAllText(gt, "40,5,10,8\n4,5,10,8\n"); // centre x = 45 > width 32
         var e = Assert.Throws<InvalidDataException>(() => SequenceFolder.Read(path));

@@ -1,0 +1,71 @@
+/// `task: tracking`: the config's sequences, training crops and one-pass evaluation
+/// (Research.Core.SingleObjectTracking), the pieces `Run` and `Track` share.
+module Research.Experiments.TrackingMode
+
+open System.IO
+open Research.Core.Data
+open Research.Core.Data.Crops
+open Research.Core.SingleObjectTracking
+
+/// The generator settings of `data.synthetic_sequences`.
+let syntheticSpec (s: SyntheticSequenceSettings) =
+    SyntheticSequenceSpec(
+        Seed = s.Seed, Frames = s.Frames, Width = s.Width, Height = s.Height, MinTargetSize = s.MinTargetSize,
+        MaxTargetSize = s.MaxTargetSize, MaxSpeed = s.MaxSpeed, ScaleAmplitude = s.ScaleAmplitude,
+        Distractors = s.Distractors, Occluders = s.Occluders)
+
+/// Folders of the synthetic sequence set (generated and cached on first use): train, then val.
+let syntheticFolders (s: SyntheticSequenceSettings) : string[] * string[] =
+    let spec = syntheticSpec s
+    let count = s.TrainSequences + s.ValSequences
+    let root = Path.Combine(s.CacheDir, sprintf "sot-synthetic-%s" (SyntheticSequenceSet.Key(spec, count)))
+    if not (File.Exists(Path.Combine(root, "spec.json"))) then
+        eprintfn "generating %d synthetic tracking sequences (%d frames of %dx%d) into %s ..." count s.Frames s.Width s.Height root
+    let dirs = SyntheticSequenceSet.Ensure(s.CacheDir, spec, count) |> Array.ofSeq
+    dirs[.. s.TrainSequences - 1], dirs[s.TrainSequences ..]
+
+/// The train and val sequences of a tracking config (`data.train`, `data.val`).
+let loadSequences (cfg: ExperimentConfig) : TrackingSequence[] * TrackingSequence[] =
+    let generated = lazy (syntheticFolders cfg.Data.SyntheticSequences)
+    let read source isTrain =
+        match source with
+        | SyntheticSequences ->
+            let train, valSet = generated.Force()
+            (if isTrain then train else valSet) |> Array.map SequenceFolder.Read
+        | Sequences dir -> SequenceFolder.ReadOneOrMany dir |> Array.ofSeq
+        | Synthetic
+        | Coco _ ->
+            invalidArg (if isTrain then "data.train" else "data.val") "task: tracking needs sequences (kind synthetic_sequences or sequences)"
+    read cfg.Data.Train true, read cfg.Data.Val false
+
+/// The crops of training (`tracker.*`).
+let cropSettings (t: TrackerSettings) =
+    CropSettings(t.Context, t.CropSize, t.MinVisibleFraction, CropJitter(t.CenterShift, t.ScaleRange))
+
+/// The per-frame update settings (`tracker.*`).
+let trackerOptions (t: TrackerSettings) =
+    TrackerOptions(Context = t.Context, CropSize = t.CropSize, SizeUpdateRate = t.SizeUpdateRate, MinScore = t.MinScore, MinSize = t.MinSize)
+
+/// The detector's input space (`input.pixel_mean`, `input.pixel_std`, `input.format`).
+let normalization (i: InputSettings) =
+    FrameNormalization(i.PixelMean |> List.map float32 |> Array.ofList, i.PixelStd |> List.map float32 |> Array.ofList,
+                       i.Format.ToUpperInvariant() <> "RGB")
+
+/// Training batches: jittered crops of random frames of the training sequences.
+let batchSource (cfg: ExperimentConfig) (train: TrackingSequence[]) (seed: int64) : IBatchSource =
+    let n = normalization cfg.Input
+    new TrackingCropBatchSource(train, cropSettings cfg.Tracker, cfg.Solver.BatchSize, int (seed &&& 0x7FFFFFFFL), n.Mean, n.Std, n.Bgr)
+
+/// One-pass evaluation of the tracker on sequences.
+let evaluator (cfg: ExperimentConfig) (sequences: TrackingSequence[]) =
+    TrackingEvaluator(sequences, trackerOptions cfg.Tracker, normalization cfg.Input, cfg.Tracker.StripFrames)
+
+/// "N sequences, F frames".
+let describeSet (sequences: TrackingSequence[]) =
+    sprintf "%d sequence%s, %d frames" sequences.Length (if sequences.Length = 1 then "" else "s") (sequences |> Array.sumBy (fun s -> s.Count))
+
+/// The OPE summary line of a report's metrics.
+let summary (metrics: System.Collections.Generic.IReadOnlyDictionary<string, float>) =
+    let get k = match metrics.TryGetValue k with | true, v -> v | _ -> nan
+    sprintf "success AUC %.3f, precision@20px %.3f (fixed-box baseline %.3f, %.3f), %.1f fps"
+        (get "ope/success_auc") (get "ope/precision_20") (get "ope_baseline/success_auc") (get "ope_baseline/precision_20") (get "ope/fps")
