@@ -27,7 +27,7 @@ type SyntheticSettings =
       CacheDir: string }
 
 /// `data.synthetic_sequences`: generated single-object tracking sequences
-/// (Research.Core.SingleObjectTracking.SyntheticSequenceSpec); sequences 0..train−1 train, the next val ones validate.
+/// (Research.Core.SingleObjectTracking.SyntheticSequenceSpec); train sequences from `Seed`, val ones from `Seed + 1`.
 type SyntheticSequenceSettings =
     { TrainSequences: int
       ValSequences: int

@@ -24,15 +24,24 @@ let trace (argv: string[]) : int =
             Run.guarded (fun () ->
                 let cfg = resolved.Config
                 Seeding.Apply(int64 cfg.Seed)
-                let _, valSet = Run.loadData cfg
                 let model, _ = Run.buildModel cfg.Model
                 use _ = model
                 model.eval() |> ignore
-                use batch = EvalBatchLoader(valSet, Run.inputOptions cfg, 1).BuildBatch 0L
-                let struct (oh, ow) = batch.OriginalSizes[0]
-                let struct (ih, iw) = batch.ImageSizes[0]
-                printfn "config %s, val image %d (%dx%d → %dx%d)" resolved.Path batch.ImageIds[0] ow oh iw ih
-                ForwardTrace.Run(model, batch, stdout)
+                match cfg.Task with
+                | Detection ->
+                    let _, valSet = Run.loadData cfg
+                    use batch = EvalBatchLoader(valSet, Run.inputOptions cfg, 1).BuildBatch 0L
+                    let struct (oh, ow) = batch.OriginalSizes[0]
+                    let struct (ih, iw) = batch.ImageSizes[0]
+                    printfn "config %s, val image %d (%dx%d → %dx%d)" resolved.Path batch.ImageIds[0] ow oh iw ih
+                    ForwardTrace.Run(model, batch, stdout)
+                | Tracking ->
+                    // The crop the tracker cuts around the first box of the first val sequence.
+                    let _, valSet = TrackingMode.loadSequences cfg
+                    let sequence = valSet[0]
+                    use batch = TrackingMode.firstCropBatch cfg sequence
+                    printfn "config %s, val sequence %s frame 1 (%dx%d), %dx%d crop around its box" resolved.Path sequence.Name sequence.Width sequence.Height cfg.Tracker.CropSize cfg.Tracker.CropSize
+                    ForwardTrace.Run(model, batch, stdout)
                 0)
     | _ -> TraceCommand.Run(argv, stdout, stderr)
 
@@ -63,19 +72,28 @@ let evaluate (argv: string[]) : int =
                 Run.guarded (fun () ->
                     if not (File.Exists checkpoint) then raise (FileNotFoundException(sprintf "checkpoint '%s' does not exist" checkpoint))
                     let cfg = resolved.Config
-                    let _, valSet = Run.loadData cfg
                     let model, _ = Run.buildModel cfg.Model
                     use _ = model
                     let meta = CheckpointFile.LoadModel(checkpoint, model)
-                    let evaluator = DetectorEvaluator(valSet, Run.inputOptions cfg, cfg.Solver.BatchSize, Run.evaluationVariants cfg, 0)
                     let dir = Path.Combine(Run.outputFolder cfg None, "eval", sprintf "checkpoint_%07d" meta.Iteration)
-                    let report = evaluator.Evaluate(model, dir)
-                    if json then
-                        let items = report.Metrics |> Seq.map (fun kv -> sprintf "\"%s\": %s" kv.Key (kv.Value.ToString("R", Globalization.CultureInfo.InvariantCulture)))
-                        printfn "{%s}" (String.Join(", ", items))
-                    else
-                        printfn "checkpoint %s (iteration %d) on %s (%d images); detections in %s" checkpoint meta.Iteration valSet.AnnotationFile valSet.Images.Count dir
-                        for kv in report.Metrics |> Seq.sortBy (fun kv -> kv.Key) do
-                            printfn "  %-18s %.4f" kv.Key kv.Value
-                    0)
+                    let print (metrics: Collections.Generic.IReadOnlyDictionary<string, float>) (what: string) =
+                        if json then
+                            let items = metrics |> Seq.map (fun kv -> sprintf "\"%s\": %s" kv.Key (kv.Value.ToString("R", Globalization.CultureInfo.InvariantCulture)))
+                            printfn "{%s}" (String.Join(", ", items))
+                        else
+                            printfn "checkpoint %s (iteration %d) on %s; outputs in %s" checkpoint meta.Iteration what dir
+                            for kv in metrics |> Seq.sortBy (fun kv -> kv.Key) do
+                                printfn "  %-26s %.4f" kv.Key kv.Value
+                    match cfg.Task with
+                    | Tracking ->
+                        let _, valSet = TrackingMode.loadSequences cfg
+                        let report = (TrackingMode.evaluator cfg valSet).Evaluate(model, dir)
+                        print report.Metrics (sprintf "the val sequences (%s)" (TrackingMode.describeSet valSet))
+                        0
+                    | Detection ->
+                        let _, valSet = Run.loadData cfg
+                        let evaluator = DetectorEvaluator(valSet, Run.inputOptions cfg, cfg.Solver.BatchSize, Run.evaluationVariants cfg, 0)
+                        let report = evaluator.Evaluate(model, dir)
+                        print report.Metrics (sprintf "%s (%d images)" valSet.AnnotationFile valSet.Images.Count)
+                        0)
     | _ -> CocoEvaluateCommand.Run(argv, stdout, stderr)

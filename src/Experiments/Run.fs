@@ -131,8 +131,8 @@ let private schedule (s: SolverSettings) =
 let describeModel (cfg: ExperimentConfig) (model: Defcn) =
     let parameters = model.parameters() |> Seq.sumBy (fun p -> p.numel())
     let trainable = model.parameters() |> Seq.filter (fun p -> p.requires_grad) |> Seq.sumBy (fun p -> p.numel())
-    sprintf "%s: DeFCN R-%d, %d classes, %.2f M parameters (%.2f M trainable)"
-        cfg.Name cfg.Model.Backbone.Depth cfg.Model.NumClasses (float parameters / 1e6) (float trainable / 1e6)
+    sprintf "%s: DeFCN R-%d, %d class%s, %.2f M parameters (%.2f M trainable)"
+        cfg.Name cfg.Model.Backbone.Depth cfg.Model.NumClasses (if cfg.Model.NumClasses = 1 then "" else "es") (float parameters / 1e6) (float trainable / 1e6)
 
 /// A summary line of what was built (for --dry-run and the log).
 let describe (cfg: ExperimentConfig) (model: Defcn) (train: CocoDataset) (valSet: CocoDataset) =
@@ -197,6 +197,9 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
             | Tracking ->
                 let train, valSet = TrackingMode.loadSequences cfg
                 eprintfn "%s" (describeModel cfg model + sprintf "; tracking: train %s, val %s" (TrackingMode.describeSet train) (TrackingMode.describeSet valSet))
+                if cfg.Data.Val = SyntheticSequences then
+                    let folder = Path.GetDirectoryName(Path.GetFullPath valSet[0].Directory)
+                    eprintfn "val sequences: %s (after training: dotnet fsi scripts/track.fsx %s %s)" folder resolved.Path folder
                 let data = TrackingMode.batchSource cfg train dataSeed
                 let evaluator = TrackingMode.evaluator cfg valSet
                 let evaluate (iteration: int64) =

@@ -14,15 +14,16 @@ let syntheticSpec (s: SyntheticSequenceSettings) =
         MaxTargetSize = s.MaxTargetSize, MaxSpeed = s.MaxSpeed, ScaleAmplitude = s.ScaleAmplitude,
         Distractors = s.Distractors, Occluders = s.Occluders)
 
-/// Folders of the synthetic sequence set (generated and cached on first use): train, then val.
+/// Folders of the synthetic sequences (generated and cached on first use): train from `seed`, val from
+/// `seed + 1`, each its own set folder, so the val folder can be given to `track` as it is.
 let syntheticFolders (s: SyntheticSequenceSettings) : string[] * string[] =
+    let ensure (spec: SyntheticSequenceSpec) (count: int) (what: string) =
+        let root = Path.Combine(s.CacheDir, sprintf "sot-synthetic-%s" (SyntheticSequenceSet.Key(spec, count)))
+        if not (File.Exists(Path.Combine(root, "spec.json"))) then
+            eprintfn "generating %d synthetic %s sequences (%d frames of %dx%d) into %s ..." count what s.Frames s.Width s.Height root
+        SyntheticSequenceSet.Ensure(s.CacheDir, spec, count) |> Array.ofSeq
     let spec = syntheticSpec s
-    let count = s.TrainSequences + s.ValSequences
-    let root = Path.Combine(s.CacheDir, sprintf "sot-synthetic-%s" (SyntheticSequenceSet.Key(spec, count)))
-    if not (File.Exists(Path.Combine(root, "spec.json"))) then
-        eprintfn "generating %d synthetic tracking sequences (%d frames of %dx%d) into %s ..." count s.Frames s.Width s.Height root
-    let dirs = SyntheticSequenceSet.Ensure(s.CacheDir, spec, count) |> Array.ofSeq
-    dirs[.. s.TrainSequences - 1], dirs[s.TrainSequences ..]
+    ensure spec s.TrainSequences "training", ensure (spec with Seed = s.Seed + 1) s.ValSequences "validation"
 
 /// The train and val sequences of a tracking config (`data.train`, `data.val`).
 let loadSequences (cfg: ExperimentConfig) : TrackingSequence[] * TrackingSequence[] =
@@ -69,3 +70,19 @@ let summary (metrics: System.Collections.Generic.IReadOnlyDictionary<string, flo
     let get k = match metrics.TryGetValue k with | true, v -> v | _ -> nan
     sprintf "success AUC %.3f, precision@20px %.3f (fixed-box baseline %.3f, %.3f), %.1f fps"
         (get "ope/success_auc") (get "ope/precision_20") (get "ope_baseline/success_auc") (get "ope_baseline/precision_20") (get "ope/fps")
+
+/// The crop the tracker cuts around the first box of a sequence, as a batch of one (images (1, 3, S', S')
+/// normalised and zero-padded to a multiple of 32, the target mapped into the crop as its label).
+let firstCropBatch (cfg: ExperimentConfig) (sequence: TrackingSequence) : ImageBatch =
+    use scope = TorchSharp.torch.NewDisposeScope()
+    use raw = sequence.LoadFrame 0
+    let frame = (normalization cfg.Input).Apply raw
+    let size = cfg.Tracker.CropSize
+    let struct (crop, map) = TargetCrop.Around(frame, sequence.GroundTruth[0], cfg.Tracker.Context, size)
+    let padded = (size + 31) / 32 * 32
+    let images = TorchSharp.torch.nn.functional.pad(crop, [| 0L; int64 (padded - size); 0L; int64 (padded - size) |]).unsqueeze(0L)
+    let b = map.FrameToCrop sequence.GroundTruth[0]
+    let boxes = TorchSharp.torch.tensor([| float32 b.X1; float32 b.Y1; float32 b.X2; float32 b.Y2 |]).reshape(1L, 4L)
+    let classes = TorchSharp.torch.tensor([| 0L |])
+    new ImageBatch(images.MoveToOuterDisposeScope(), [| struct (size, size) |], [| struct (size, size) |], [| 0L |],
+                   [| new DetectionTarget(boxes.MoveToOuterDisposeScope(), classes.MoveToOuterDisposeScope()) |])

@@ -108,7 +108,16 @@ let tests =
                 Expect.floatClose Accuracy.veryHigh trackRun.Metrics["ope/precision_20"].Value ope.PrecisionAt20 "precision@20"
                 let baseline = OnePassEvaluation.Evaluate(FixedBoxBaseline.Track truth, truth)
                 Expect.floatClose Accuracy.veryHigh trackRun.Metrics["ope_baseline/success_auc"].Value baseline.SuccessAuc "baseline AUC"
-                Expect.isTrue (File.Exists(Path.Combine(dir, "outputs", "track_quickstart", "track", name, name, "predictions.txt"))) "written under output.dir/NAME/track/SET/SEQUENCE")
+                Expect.isTrue (File.Exists(Path.Combine(dir, "outputs", "track_quickstart", "track", name, name, "predictions.txt"))) "written under output.dir/NAME/track/SET/SEQUENCE"
+                // evaluate CONFIG --checkpoint gives the training-time val metrics of that checkpoint again.
+                let checkpoint = Path.Combine(dir, "outputs", "track_quickstart", "checkpoints", "model_0000002.ckpt")
+                let code, err = capturingStderr (fun () -> Inspect.evaluate (Array.ofList (trackQuickstart :: "--checkpoint" :: checkpoint :: overrides)))
+                Expect.equal code 0 (sprintf "evaluate exits 0: %s" err)
+                let again = GroundTruthFile.Read(Path.Combine(dir, "outputs", "track_quickstart", "eval", "checkpoint_0000002", name, "predictions.txt"))
+                Expect.sequenceEqual again predicted "the same predictions as track"
+                // trace shows the forward pass on the first val crop.
+                let code, err = capturingStderr (fun () -> Inspect.trace (Array.ofList (trackQuickstart :: overrides)))
+                Expect.equal code 0 (sprintf "trace exits 0: %s" err))
         }
 
         test "track refuses bad arguments, configs, checkpoints and sequence folders with exit code 2 and a named cause" {

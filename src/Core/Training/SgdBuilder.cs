@@ -22,7 +22,7 @@ public sealed record ParameterGroupInfo(string Name, double LrFactor, double Wei
 public static class SgdBuilder
 {
     /// <summary>Normalisation module types whose parameters get weight_decay_norm (cvpods NORM_MODULE_TYPES).</summary>
-    public static bool IsTorchNormModule(nn.Module m) => m is BatchNorm1d or BatchNorm2d or BatchNorm3d or GroupNorm
+    public static bool IsTorchNormModule(nn.Module m) => m is BatchNorm or GroupNorm
         or InstanceNorm1d or InstanceNorm2d or InstanceNorm3d or LayerNorm or LocalResponseNorm;
 
     /// <summary>

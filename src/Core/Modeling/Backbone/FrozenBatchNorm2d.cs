@@ -55,7 +55,7 @@ public sealed class FrozenBatchNorm2d : nn.Module<Tensor, Tensor>
     /// The frozen copy of a BatchNorm2d, as cvpods' convert_frozen_batchnorm (batch_norm.py l.113-143) makes it when a stage is frozen:
     /// affine terms, running statistics and eps are copied (so a fresh BN gives running_var 1, not 1 − eps).
     /// </summary>
-    public static FrozenBatchNorm2d FromBatchNorm(BatchNorm2d bn)
+    public static FrozenBatchNorm2d FromBatchNorm(BatchNorm bn)
     {
         ArgumentNullException.ThrowIfNull(bn);
         var channels = bn.running_mean?.shape[0] ?? bn.weight?.shape[0]

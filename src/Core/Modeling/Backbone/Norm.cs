@@ -47,7 +47,7 @@ public static class Norm
             case FrozenBN:
                 return new FrozenBatchNorm2d(channels);
             case BN:
-                var bn = nn.BatchNorm2d(channels);
+                var bn = new SafeBatchNorm2d(channels); // nn.BatchNorm2d without TorchSharp's scalar use-after-free
                 if (!frozen) return bn;
                 using (bn) return FrozenBatchNorm2d.FromBatchNorm(bn);
             default:

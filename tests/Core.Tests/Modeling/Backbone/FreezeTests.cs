@@ -45,7 +45,7 @@ public class FreezeTests
         {
             var frozenPart = name.StartsWith("stem.", StringComparison.Ordinal) || name.StartsWith("res2.", StringComparison.Ordinal);
             if (frozenPart) Assert.IsType<FrozenBatchNorm2d>(module);
-            else Assert.IsType<BatchNorm2d>(module);
+            else Assert.IsType<SafeBatchNorm2d>(module);
         }
         // Converted from a fresh BatchNorm2d: running_var copied (1), not FrozenBN's own 1 − eps.
         var stemNorm = (FrozenBatchNorm2d)net.Stem.named_modules().Single(m => m.name == "conv1.norm").module;

@@ -82,7 +82,7 @@ public class NormTests
         Research.Core.Runtime.TorchRuntime.EnsureLoaded();
         Assert.Null(Norm.Create(Norm.None, 8));
         Assert.IsType<FrozenBatchNorm2d>(Norm.Create(Norm.FrozenBN, 8));
-        Assert.IsType<BatchNorm2d>(Norm.Create(Norm.BN, 8));
+        Assert.IsType<SafeBatchNorm2d>(Norm.Create(Norm.BN, 8));
         Assert.IsType<FrozenBatchNorm2d>(Norm.Create(Norm.BN, 8, frozen: true));
         var e = Assert.Throws<ArgumentException>(() => Norm.Create(Norm.GN, 48));
         Assert.Contains("48", e.Message);
