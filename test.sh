@@ -8,8 +8,12 @@ log_dir=$(mktemp -d)
 trap 'rm -rf "$log_dir"' EXIT
 status=0
 
-dotnet build Research.sln -c Release 2>&1 | tee "$log_dir/build.log" | grep -E 'error|Warn|warn|Elapsed' || true
-if [ "${PIPESTATUS[0]}" -ne 0 ]; then
+# The build's own exit code decides (with pipefail, a `cmd | grep || true` pipeline would hide it and the
+# suites would then run stale binaries).
+dotnet build Research.sln -c Release > "$log_dir/build.log" 2>&1
+build_status=$?
+grep -E 'error|Warn|warn|Elapsed' "$log_dir/build.log" | sort -u || true
+if [ "$build_status" -ne 0 ]; then
   echo "build failed (see messages above)"
   echo "0 passed, 1 failed"
   exit 1

@@ -23,7 +23,7 @@ let syntheticFolders (s: SyntheticSequenceSettings) : string[] * string[] =
             eprintfn "generating %d synthetic %s sequences (%d frames of %dx%d) into %s ..." count what s.Frames s.Width s.Height root
         SyntheticSequenceSet.Ensure(s.CacheDir, spec, count) |> Array.ofSeq
     let spec = syntheticSpec s
-    ensure spec s.TrainSequences "training", ensure (spec with Seed = s.Seed + 1) s.ValSequences "validation"
+    ensure spec s.TrainSequences "training", ensure (syntheticSpec { s with Seed = s.Seed + 1 }) s.ValSequences "validation"
 
 /// The train and val sequences of a tracking config (`data.train`, `data.val`).
 let loadSequences (cfg: ExperimentConfig) : TrackingSequence[] * TrackingSequence[] =
