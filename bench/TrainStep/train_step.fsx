@@ -47,10 +47,14 @@ for i in 1 .. warmup do
     let sw = Stopwatch.StartNew()
     let l = step ()
     printfn "warm-up %d: %.3f s %A" i sw.Elapsed.TotalSeconds l
+// Resident memory after the warm-ups and after the timed runs: a steady loop must stay flat.
+let rss () = System.Diagnostics.Process.GetCurrentProcess().WorkingSet64 / 1048576L
+let rssAfterWarmup = rss ()
 let times =
     [ for _ in 1 .. runs ->
         let sw = Stopwatch.StartNew()
         step () |> ignore
         sw.Elapsed.TotalSeconds ]
 let sorted = List.sort times
+printfn "resident memory: %d MB after the warm-ups, %d MB after %d runs" rssAfterWarmup (rss ()) runs
 printfn "ours: median %.3f s, min %.3f s over %d runs" sorted[sorted.Length / 2] sorted.Head runs

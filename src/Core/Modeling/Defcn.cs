@@ -1,6 +1,7 @@
 using Research.Core.Data;
 using Research.Core.Inference;
 using Research.Core.Modeling.Head;
+using Research.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -58,6 +59,14 @@ public sealed class Defcn : Module<Tensor, HeadOutputs>
     public int NumClasses => head.NumClasses;
 
     /// <summary>
+    /// Runs backbone and head on channels-last (NHWC-stored) activations (<see cref="MemoryLayout"/>): the
+    /// same values, faster convolutions on the CPU backend. On by default; the head outputs are NCHW-contiguous
+    /// either way, and parameters stay NCHW-contiguous (state dicts and checkpoints are unaffected). Backbone
+    /// features reported to a probe are channels-last when this is on.
+    /// </summary>
+    public bool ChannelsLast { get; set; } = true;
+
+    /// <summary>
     /// images (N, 3, H, W), normalised and padded to a multiple of 32 → per-level head outputs: logits
     /// (N, K, H_l, W_l), box regression (N, 4, H_l, W_l), filter logits (N, 1, H_l, W_l) or null.
     /// </summary>
@@ -69,7 +78,8 @@ public sealed class Defcn : Module<Tensor, HeadOutputs>
         if (images.dim() != 4 || images.shape[1] != 3)
             throw new ArgumentException($"images must be (N, 3, H, W), got ({string.Join(", ", images.shape)})");
         using var scope = NewDisposeScope();
-        var features = backbone.call(images);      // L × (N, C, H_l, W_l); call() runs forward hooks (trace)
+        var input = ChannelsLast ? MemoryLayout.ToChannelsLast(images) : images;   // (N, 3, H, W)
+        var features = backbone.call(input);       // L × (N, C, H_l, W_l); call() runs forward hooks (trace)
         if (probe != null)
             for (var l = 0; l < features.Length; l++) probe($"backbone.{head.LevelName(l)}", features[l]);
         return head.Forward(features, probe).MoveToOuterDisposeScope();

@@ -15,12 +15,16 @@ public static class TorchRuntime
     private static readonly object Gate = new();
     private static bool _loaded;
 
-    /// <summary>Runs when Research.Core is first touched, so any user of the library gets the right shim.</summary>
+    /// <summary>
+    /// Runs when Research.Core is first touched, so any user of the library gets the right shim and the
+    /// allocator settings of <see cref="NativeAllocator"/> (opt out with RESEARCH_MALLOC_TUNING=0).
+    /// </summary>
 #pragma warning disable CA2255 // a module initializer is exactly what a native-load fix needs
     [ModuleInitializer]
 #pragma warning restore CA2255
     internal static void OnModuleLoad()
     {
+        NativeAllocator.Configure();
         NativeAssets.EnsureResolver();
         EnsureLoaded();
     }

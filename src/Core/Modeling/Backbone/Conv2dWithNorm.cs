@@ -66,9 +66,29 @@ public sealed class Conv2dWithNorm : nn.Module<Tensor, Tensor>
     /// <summary>The norm layer applied after the conv, or null.</summary>
     public nn.Module<Tensor, Tensor>? Norm => norm;
 
-    /// <summary>(N, C_in, H, W) → (N, C_out, H', W'): conv, then the norm if any.</summary>
+    /// <summary>
+    /// Whether a <see cref="FrozenBatchNorm2d"/> norm is folded into the convolution at forward time (on by
+    /// default): conv(x, W · s) + (b · s + t) with the norm's per-channel scale s and shift t (see
+    /// <see cref="FrozenBatchNorm2d.Affine"/>), which equals norm(conv(x, W) + b) up to float rounding while
+    /// saving the two elementwise passes over the output (and one in backward). W stays the trainable
+    /// parameter and gets the gradient of the unfused form; parameters, buffers and state-dict keys are
+    /// unchanged. When folded, the norm module's own forward (and any hook on it) does not run.
+    /// Other norms (BatchNorm in train mode, GroupNorm) are never folded.
+    /// </summary>
+    public bool FoldFrozenNorm { get; set; } = true;
+
+    /// <summary>(N, C_in, H, W) → (N, C_out, H', W'): conv, then the norm if any. Keeps the input's memory layout.</summary>
     public override Tensor forward(Tensor x)
     {
+        if (FoldFrozenNorm && norm is FrozenBatchNorm2d frozen)
+        {
+            using var scope = NewDisposeScope();
+            var (scale, shift) = frozen.Affine();                                // (C_out), no grad
+            var foldedWeight = weight * scale.reshape(-1, 1, 1, 1);              // (C_out, C_in / groups, k, k)
+            var foldedBias = bias is null ? shift : bias * scale + shift;        // (C_out)
+            return nn.functional.conv2d(x, foldedWeight, foldedBias, _stride, _padding, _dilation, _groups)
+                .MoveToOuterDisposeScope();
+        }
         var y = nn.functional.conv2d(x, weight, bias, _stride, _padding, _dilation, _groups);
         if (norm is null) return y;
         using (y) return norm.call(y);

@@ -71,13 +71,26 @@ public sealed class FrozenBatchNorm2d : nn.Module<Tensor, Tensor>
         return frozen;
     }
 
-    /// <summary>(N, C, H, W) → (N, C, H, W), the affine form of eval-mode batch norm.</summary>
+    /// <summary>
+    /// The per-channel affine map this layer applies, y = x · scale + shift: scale = weight / √(running_var + eps)
+    /// and shift = bias − running_mean · scale, both (C), computed in the reference's operation order. They
+    /// depend on buffers only, so they carry no gradient. <see cref="Conv2dWithNorm"/> folds them into the
+    /// preceding convolution.
+    /// </summary>
+    public (Tensor Scale, Tensor Shift) Affine()
+    {
+        using var scope = NewDisposeScope();
+        var scale = weight * (running_var + Eps).rsqrt();   // (C)
+        var shift = bias - running_mean * scale;            // (C)
+        return (scale.MoveToOuterDisposeScope(), shift.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>(N, C, H, W) → (N, C, H, W), the affine form of eval-mode batch norm; keeps the input's memory layout.</summary>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         // Same operation order as the reference forward (scale first, then the folded bias).
-        var scale = weight * (running_var + Eps).rsqrt();   // (C)
-        var shift = bias - running_mean * scale;            // (C)
+        var (scale, shift) = Affine();
         var y = x * scale.reshape(1, -1, 1, 1) + shift.reshape(1, -1, 1, 1);
         return y.MoveToOuterDisposeScope();
     }

@@ -87,7 +87,9 @@ public sealed class DefcnHead : Module<Tensor[], HeadOutputs>
         {
             layers.Add(($"{3 * i}", Conv2d(channels, channels, 3, stride: 1, padding: 1)));
             layers.Add(($"{3 * i + 1}", GroupNorm(32, channels)));
-            layers.Add(($"{3 * i + 2}", ReLU()));
+            // In place (the reference's nn.ReLU() is not; same values and gradients): GroupNorm's backward needs
+            // its input, not its output, so the GroupNorm output can be overwritten.
+            layers.Add(($"{3 * i + 2}", ReLU(inplace: true)));
         }
         return Sequential(layers);
     }
@@ -115,8 +117,9 @@ public sealed class DefcnHead : Module<Tensor[], HeadOutputs>
     }
 
     /// <summary>
-    /// Features: L maps (N, C, H_l, W_l), finest first. Returns per level logits (N, K, H_l, W_l), box
-    /// regression (N, 4, H_l, W_l) and filter logits (N, 1, H_l, W_l) (null without the filter branch).
+    /// Features: L maps (N, C, H_l, W_l), finest first, NCHW or channels-last. Returns per level logits
+    /// (N, K, H_l, W_l), box regression (N, 4, H_l, W_l) and filter logits (N, 1, H_l, W_l) (null without the
+    /// filter branch), NCHW-contiguous.
     /// </summary>
     public override HeadOutputs forward(Tensor[] features) => Forward(features, null);
 
@@ -137,9 +140,11 @@ public sealed class DefcnHead : Module<Tensor[], HeadOutputs>
             var bboxTower = bbox_subnet.forward(features[l]);   // (N, C, H, W)
             probe?.Invoke($"head.cls_tower.{name}", clsTower);
             probe?.Invoke($"head.bbox_tower.{name}", bboxTower);
-            logits[l] = cls_score.forward(clsTower);            // (N, K, H, W)
+            // Outputs are NCHW-contiguous whatever the features' layout (channels-last features give
+            // channels-last conv outputs; the copy is cheap at K + 4 + 1 channels).
+            logits[l] = cls_score.forward(clsTower).contiguous();            // (N, K, H, W)
             // NORM_REG_TARGETS: relu(scale · conv) · stride, no exp (fcos.py l.683-685).
-            boxRegression[l] = F.relu(scales[l].forward(bbox_pred.forward(bboxTower))) * _strides[l];   // (N, 4, H, W)
+            boxRegression[l] = (scales[l].forward(bbox_pred.forward(bboxTower)).relu_() * _strides[l]).contiguous();   // (N, 4, H, W)
             bboxTowers[l] = bboxTower;
             probe?.Invoke($"head.logits.{name}", logits[l]);
             probe?.Invoke($"head.bbox_reg.{name}", boxRegression[l]);
@@ -154,7 +159,7 @@ public sealed class DefcnHead : Module<Tensor[], HeadOutputs>
             {
                 probe?.Invoke($"head.max3d.in.{LevelName(l)}", bboxTowers[l]);
                 probe?.Invoke($"head.max3d.out.{LevelName(l)}", filtered[l]);
-                filters[l] = filter.forward(filtered[l]);       // (N, 1, H, W)
+                filters[l] = filter.forward(filtered[l]).contiguous();   // (N, 1, H, W)
                 probe?.Invoke($"head.filter.{LevelName(l)}", filters[l]);
             }
         }

@@ -18,9 +18,9 @@ public sealed class MaxFiltering : Module<Tensor[], Tensor[]>
 {
     private readonly Conv2d conv;
     private readonly GroupNorm? norm;
-    private readonly long[] _poolKernel;
-    private readonly long[] _poolPadding;
+    private readonly long _spatialPadding;
     private readonly int _margin;
+    private static readonly long[] Stride1 = { 1, 1, 1 };
 
     /// <summary>
     /// Creates the module for C = <paramref name="channels"/> channels.
@@ -40,8 +40,7 @@ public sealed class MaxFiltering : Module<Tensor[], Tensor[]>
         KernelSize = kernelSize;
         Tau = tau;
         _margin = tau / 2;
-        _poolKernel = new long[] { tau + 1, kernelSize, kernelSize };
-        _poolPadding = new long[] { tau / 2, kernelSize / 2, kernelSize / 2 };
+        _spatialPadding = kernelSize / 2;
         conv = Conv2d(channels, channels, 3, stride: 1, padding: 1);
         norm = useNorm ? GroupNorm(32, channels) : null;
         RegisterComponents();
@@ -87,10 +86,16 @@ public sealed class MaxFiltering : Module<Tensor[], Tensor[]>
                     // not always exact halves (e.g. 5 → 3), so a scale factor would sample differently.
                     : F.interpolate(convolved[j], size: new[] { h, w }, mode: InterpolationMode.Bilinear, align_corners: false));
             var volume = stack(stackedLevels, 2);                                                   // (N, C, D, H, W)
-            var pooled = F.max_pool3d(volume, _poolKernel, new long[] { 1, 1, 1 }, _poolPadding);  // (N, C, D, H, W)
-            var own = pooled.select(2, l - first);   // depth index of level l = min(l, τ/2)        // (N, C, H, W)
+            // The reference pools the whole volume with a (τ+1, k, k) window and depth padding τ/2, then keeps
+            // depth slice l − first. That slice's depth window covers exactly the D = last − first + 1 stacked
+            // levels (the rest is −∞ padding), so pooling with a (D, k, k) window and no depth padding computes
+            // that one slice alone: the same maxima, found in the same (d, h, w) scan order (so the same
+            // gradient routing), at 1/D of the cost.
+            var own = F.max_pool3d(volume, new long[] { volume.shape[2], KernelSize, KernelSize }, Stride1,
+                new long[] { 0, _spatialPadding, _spatialPadding }).squeeze(2);                    // (N, C, H, W)
             var summed = own + inputs[l];            // residual: the un-convolved input (fcos.py l.726)
-            outputs[l] = F.relu(norm is null ? summed : norm.forward(summed));
+            // In place: neither the sum's nor GroupNorm's backward needs its output.
+            outputs[l] = (norm is null ? summed : norm.forward(summed)).relu_();
         }
         foreach (var o in outputs) o.MoveToOuterDisposeScope();
         return outputs;

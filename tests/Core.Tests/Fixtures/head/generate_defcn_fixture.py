@@ -26,8 +26,9 @@ FPN_OUT, K, NUM_CONVS = 32, 3, 1
 IMAGE_SIZE, ORIGINAL_SIZE, PADDED = (185, 150), (370, 301), (192, 160)  # P7 2x2: GN(32, 32) needs > 1 value per group
 
 
-def main():
-    defcn_root, cvpods_root = sys.argv[1], sys.argv[2]
+def build(defcn_root, cvpods_root):
+    """The official fcos module, the narrow network with the fixture's weights (eval mode), the generator
+    after the weights were drawn, and the padded image."""
     fcos = official_forward.official_import.load_fcos(
         cvpods_root, os.path.join(defcn_root, "playground/detection/coco/poto.res50.fpn.coco.800size.3x_ms.3dmf.aux/fcos.py"))
     cfg = official_forward.cfg()
@@ -56,6 +57,11 @@ def main():
     model.eval()
     image = torch.zeros(1, 3, *PADDED)
     image[:, :, :IMAGE_SIZE[0], :IMAGE_SIZE[1]] = torch.randn(1, 3, *IMAGE_SIZE, generator=gen)
+    return fcos, model, gen, image
+
+
+def main():
+    fcos, model, gen, image = build(sys.argv[1], sys.argv[2])
     with torch.no_grad():
         cls, reg, flt = model(image)
     tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
