@@ -139,6 +139,15 @@ let describe (cfg: ExperimentConfig) (model: Defcn) (train: CocoDataset) (valSet
     sprintf "%s; train %d images (%d with targets), val %d images"
         (describeModel cfg model) train.Images.Count train.TrainingImages.Count valSet.Images.Count
 
+/// Sets `threads` and returns the torch device of `device: auto | cpu | cuda`.
+let applyRuntime (cfg: ExperimentConfig) =
+    TorchRuntime.SetThreads cfg.Threads
+    TorchRuntime.ResolveDevice(
+        match cfg.Device with
+        | Auto -> "auto"
+        | Cpu -> "cpu"
+        | Cuda -> "cuda")
+
 /// Exit code of a run stopped by Ctrl-C (the shell's convention for SIGINT).
 [<Literal>]
 let InterruptedExitCode = 130
@@ -147,13 +156,7 @@ let InterruptedExitCode = 130
 /// `parent` is given). Returns the exit code and the run id.
 let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: string option) (runName: string option) (extraTags: (string * string) list) : int * string option =
     let cfg = resolved.Config
-    TorchRuntime.SetThreads cfg.Threads
-    let device =
-        TorchRuntime.ResolveDevice(
-            match cfg.Device with
-            | Auto -> "auto"
-            | Cpu -> "cpu"
-            | Cuda -> "cuda")
+    let device = applyRuntime cfg
     let folder = outputFolder cfg runName
     Directory.CreateDirectory folder |> ignore
     let configFile = Path.Combine(folder, "config.yaml")

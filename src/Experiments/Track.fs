@@ -7,7 +7,6 @@ module Research.Experiments.Track
 open System
 open System.Diagnostics
 open System.IO
-open Research.Core.Runtime
 open Research.Core.SingleObjectTracking
 open Research.Core.Tracking
 open Research.Core.Training
@@ -32,13 +31,7 @@ let execute (resolved: ResolvedConfig) (args: ScriptArgs.TrackArgs) : int =
     let cfg = resolved.Config
     if cfg.Task <> Tracking then
         raise (ArgumentException(sprintf "%s has task = detection; tracking needs a config with task: tracking (e.g. experiments/track_quickstart.yaml)" resolved.Path))
-    TorchRuntime.SetThreads cfg.Threads
-    let device =
-        TorchRuntime.ResolveDevice(
-            match cfg.Device with
-            | Auto -> "auto"
-            | Cpu -> "cpu"
-            | Cuda -> "cuda")
+    let device = Run.applyRuntime cfg
     let sequences = SequenceFolder.ReadOneOrMany args.SequenceDir |> Array.ofSeq
     let checkpoint = checkpointOf cfg args.Checkpoint
     let setName = string (Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath args.SequenceDir)))

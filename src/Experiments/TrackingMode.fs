@@ -54,8 +54,7 @@ let normalization (i: InputSettings) =
 
 /// Training batches: jittered crops of random frames of the training sequences.
 let batchSource (cfg: ExperimentConfig) (train: TrackingSequence[]) (seed: int64) : IBatchSource =
-    let n = normalization cfg.Input
-    new TrackingCropBatchSource(train, cropSettings cfg.Tracker, cfg.Solver.BatchSize, int (seed &&& 0x7FFFFFFFL), n.Mean, n.Std, n.Bgr)
+    new TrackingCropBatchSource(train, cropSettings cfg.Tracker, cfg.Solver.BatchSize, int (seed &&& 0x7FFFFFFFL), normalization cfg.Input)
 
 /// One-pass evaluation of the tracker on sequences.
 let evaluator (cfg: ExperimentConfig) (sequences: TrackingSequence[]) =

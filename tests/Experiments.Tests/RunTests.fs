@@ -20,10 +20,7 @@ let private tiny (dir: string) =
       "solver.warmup_iters=1"
       "solver.checkpoint_period=2" ]
 
-let private withTemp (f: string -> unit) =
-    let dir = Path.Combine(Path.GetTempPath(), "research-run-tests", Guid.NewGuid().ToString("N"))
-    Directory.CreateDirectory dir |> ignore
-    try f dir finally (try Directory.Delete(dir, true) with _ -> ())
+let private withTemp = withTempDir "research-run-tests"
 
 let private runsOf (dir: string) (experimentName: string) =
     use tracker = new MlflowTracker(Path.Combine(dir, "mlruns"))

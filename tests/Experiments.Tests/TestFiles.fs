@@ -36,6 +36,12 @@ let withFiles (files: (string * string) list) (f: string -> 'a) : 'a =
     finally
         Directory.Delete(dir, true)
 
+/// Runs `f` on a new empty temporary folder under `<temp>/<area>/`, removed afterwards (best effort).
+let withTempDir (area: string) (f: string -> unit) =
+    let dir = Path.Combine(Path.GetTempPath(), area, Guid.NewGuid().ToString("N"))
+    Directory.CreateDirectory dir |> ignore
+    try f dir finally (try Directory.Delete(dir, true) with _ -> ())
+
 /// The error of a result that must have failed.
 let errorOf (result: Result<'a, ConfigError>) : ConfigError =
     match result with

@@ -34,10 +34,7 @@ let private tiny (dir: string) =
       "solver.checkpoint_period=2"
       "eval.period=0" ]
 
-let private withTemp (f: string -> unit) =
-    let dir = Path.Combine(Path.GetTempPath(), "research-track-tests", Guid.NewGuid().ToString("N"))
-    Directory.CreateDirectory dir |> ignore
-    try f dir finally (try Directory.Delete(dir, true) with _ -> ())
+let private withTemp = withTempDir "research-track-tests"
 
 /// Runs `f` with stderr captured: (its result, the text written to stderr).
 let private capturingStderr (f: unit -> 'a) =

@@ -16,30 +16,24 @@ public sealed class TrackingCropBatchSource : IBatchSource
     private readonly IReadOnlyList<TrackingSequence> _sequences;
     private readonly CropSettings _settings;
     private readonly int _seed;
-    private readonly float[] _mean;
-    private readonly float[] _std;
-    private readonly bool _bgr;
+    private readonly FrameNormalization _normalization;
 
     /// <summary>
     /// sequences: the training sequences; settings: crop context, output size S, label visibility and jitter;
-    /// pixelMean / pixelStd: per channel for 0..255 values, in the images' channel order (images become
-    /// (x − mean) / std); bgr: channel order of the images — true gives BGR, the detection pipeline's default
-    /// (cvpods INPUT.FORMAT, Research.Core.Data.ChannelOrder.Bgr), false RGB.
+    /// normalization: channel order, mean and std of the detector's input (the same <see cref="FrameNormalization"/>
+    /// the tracker applies to frames, so training crops and tracking crops live in one input space).
     /// </summary>
     public TrackingCropBatchSource(IReadOnlyList<TrackingSequence> sequences, CropSettings settings, int batchSize, int seed,
-        IReadOnlyList<float> pixelMean, IReadOnlyList<float> pixelStd, bool bgr = true)
+        FrameNormalization normalization)
     {
         settings.Validate();
+        normalization.Validate();
         if (sequences.Count == 0) throw new ArgumentException("no training sequences");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be ≥ 1");
-        if (pixelMean.Count != 3 || pixelStd.Count != 3 || pixelStd.Any(s => !(s > 0)))
-            throw new ArgumentException($"pixel mean and std need 3 values each, std > 0; got mean [{string.Join(", ", pixelMean)}], std [{string.Join(", ", pixelStd)}]");
         _sequences = sequences;
         _settings = settings;
         _seed = seed;
-        _mean = pixelMean.ToArray();
-        _std = pixelStd.ToArray();
-        _bgr = bgr;
+        _normalization = normalization;
         BatchSize = batchSize;
     }
 
@@ -58,8 +52,6 @@ public sealed class TrackingCropBatchSource : IBatchSource
         var padded = (size + 31) / 32 * 32;
         var images = new List<Tensor>(BatchSize);
         var targets = new List<DetectionTarget>(BatchSize);
-        var mean = tensor(_mean).reshape(3, 1, 1);
-        var std = tensor(_std).reshape(3, 1, 1);
         for (var n = 0; n < BatchSize; n++)
         {
             var random = new Random(SampleSeed(_seed, iteration, n));
@@ -71,8 +63,7 @@ public sealed class TrackingCropBatchSource : IBatchSource
             using var objects = new DetectionTarget(tensor(new[] { box.X1, box.Y1, box.X2, box.Y2 }, new long[] { 1, 4 }),
                 tensor(new long[] { 0 }));
             var (crop, target, _) = CropTrainingSample.Make(frame, objects, 0, _settings, random);
-            if (_bgr) crop = crop.flip(0); // frames load as RGB
-            var normalised = (crop - mean) / std; // (3, S, S)
+            var normalised = _normalization.Apply(crop); // (3, S, S); frames load as RGB
             images.Add(nn.functional.pad(normalised, new long[] { 0, padded - size, 0, padded - size })); // (3, S', S')
             targets.Add(new DetectionTarget(target.Boxes.to_type(ScalarType.Float32).MoveToOuterDisposeScope(), target.Classes.MoveToOuterDisposeScope()));
         }

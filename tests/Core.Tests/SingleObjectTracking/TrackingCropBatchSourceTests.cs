@@ -18,8 +18,8 @@ public class TrackingCropBatchSourceTests
         var sequences = SyntheticSequenceSet.Ensure(dir.Path, spec, 2).Select(SequenceFolder.Read).ToArray();
         var settings = new CropSettings(2, 48, 0.5, new CropJitter(0.2, 0.2));
         float[] mean = { 120, 110, 100 }, std = { 50, 60, 70 };
-        using var source = new TrackingCropBatchSource(sequences, settings, 3, 42, mean, std, bgr: false);
-        using var sourceBgr = new TrackingCropBatchSource(sequences, settings, 3, 42, mean.Reverse().ToArray(), std.Reverse().ToArray());
+        using var source = new TrackingCropBatchSource(sequences, settings, 3, 42, new FrameNormalization(mean, std, Bgr: false));
+        using var sourceBgr = new TrackingCropBatchSource(sequences, settings, 3, 42, new FrameNormalization(mean.Reverse().ToArray(), std.Reverse().ToArray(), Bgr: true));
         using var scope = NewDisposeScope();
         using var a = source.GetBatch(7);
         using var b = source.GetBatch(7);
@@ -52,6 +52,6 @@ public class TrackingCropBatchSourceTests
             var expected = (crop - tensor(mean).reshape(3, 1, 1)) / tensor(std).reshape(3, 1, 1);
             Assert.True(a.Images[n, .., ..48, ..48].allclose(expected, rtol: 0, atol: 1e-5));
         }
-        Assert.Throws<ArgumentException>(() => new TrackingCropBatchSource(sequences, settings, 3, 1, new float[] { 1, 2 }, std));
+        Assert.Throws<ArgumentException>(() => new TrackingCropBatchSource(sequences, settings, 3, 1, new FrameNormalization(new float[] { 1, 2 }, std, Bgr: true)));
     }
 }
