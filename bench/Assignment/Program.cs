@@ -1,6 +1,7 @@
 // Benchmark: our POTO + aux assignment vs the official DeFCN code on the same tensors, and our
 // LinearAssignment vs scipy's linear_sum_assignment on the same quality matrices. The official side is
 // timed by official_assign.py (run here first, same machine, same run); this program prints ratios.
+using Research.Core.Dense;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.Json;

@@ -5,7 +5,7 @@ module Research.Experiments.Cli
 
 open System
 open Research.Core.Evaluation
-open Research.Core.Modeling
+open Research.Core.Detectors
 open Research.Core.Tracking
 
 /// Exit codes shared by all commands.

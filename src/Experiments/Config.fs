@@ -71,6 +71,26 @@ module Config =
     let load (path: string) (overrides: string list) : Result<ResolvedConfig, ConfigError> =
         loadIn Environment.CurrentDirectory path overrides
 
+    /// `experiments/base.yaml` of the checkout the library runs from (found from the current directory, then from
+    /// the library's folder upwards): the config of tools called without one.
+    let defaultPath () : string =
+        let candidates =
+            seq {
+                yield Path.Combine(Environment.CurrentDirectory, "experiments", "base.yaml")
+                let rec upwards (dir: string) =
+                    seq {
+                        yield Path.Combine(dir, "experiments", "base.yaml")
+                        match Path.GetDirectoryName dir with
+                        | null -> ()
+                        | parent when parent <> dir -> yield! upwards parent
+                        | _ -> ()
+                    }
+                yield! upwards (Path.GetFullPath AppContext.BaseDirectory)
+            }
+        match candidates |> Seq.tryFind File.Exists with
+        | Some path -> path
+        | None -> raise (FileNotFoundException("experiments/base.yaml was not found (from the current directory or the library's folder); pass a config file"))
+
     /// The resolved config as YAML text that loads back to the same config (`--print-config`; saved
     /// with every run as `config.yaml`).
     let toYaml (resolved: ResolvedConfig) : string = YamlWriter.toText resolved.Tree

@@ -63,7 +63,12 @@ let decode (root: Node) : ExperimentConfig =
         | "synthetic_sequences" -> SyntheticSequences
         | "sequences" -> Sequences(r.Text(prefix + ".dir"))
         | _ -> Synthetic
-    let norm key = r.Text key
+    let norm key =
+        match r.Text key with
+        | "FrozenBN" -> FrozenBN
+        | "BN" -> BN
+        | "GN" -> GN
+        | _ -> NoNorm
     { Name = r.Text "name"
       Seed = r.Int "seed"
       Device =
@@ -111,7 +116,7 @@ let decode (root: Node) : ExperimentConfig =
           MaxSizeTest = r.Int "input.max_size_test"
           PixelMean = r.Floats "input.pixel_mean"
           PixelStd = r.Floats "input.pixel_std"
-          Format = r.Text "input.format"
+          Format = (if r.Text "input.format" = "RGB" then Rgb else Bgr)
           Flip = r.Bool "input.flip"
           SizeDivisibility = r.Int "input.size_divisibility" }
       Model =

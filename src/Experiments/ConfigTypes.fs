@@ -7,6 +7,23 @@ type Device =
     | Cpu
     | Cuda
 
+/// A normalisation layer kind (`model.backbone.norm`, `model.fpn.norm`, `model.head.norm`, `model.filter.norm`;
+/// each key accepts the subset its schema lists).
+type NormKind =
+    /// `FrozenBN`: BatchNorm with fixed statistics and affine parameters (pretrained backbones).
+    | FrozenBN
+    /// `BN`: trainable BatchNorm (training from scratch).
+    | BN
+    /// `GN`: GroupNorm with 32 groups.
+    | GN
+    /// `none`: no normalisation layer.
+    | NoNorm
+
+/// `input.format`: the channel order images are decoded to (and pixel_mean/pixel_std are given in).
+type ChannelFormat =
+    | Bgr
+    | Rgb
+
 /// `data.synthetic`: the crowded-shapes generator (Research.Core.Data.SyntheticSceneOptions).
 type SyntheticSettings =
     { ImageSize: int
@@ -72,16 +89,15 @@ type InputSettings =
       /// In `Format` channel order, 0–255 scale.
       PixelMean: float list
       PixelStd: float list
-      /// "BGR" or "RGB".
-      Format: string
+      Format: ChannelFormat
       Flip: bool
       SizeDivisibility: int }
 
 /// `model.backbone`: ResNet (Research.Core ResNetFpnBuilder arguments).
 type BackboneSettings =
     { Depth: int
-      /// "FrozenBN", "BN", "GN" or "none".
-      Norm: string
+      /// FrozenBN, BN, GN or none.
+      Norm: NormKind
       FreezeAt: int
       StrideIn1x1: bool
       StemOutChannels: int
@@ -96,14 +112,23 @@ type FpnSettings =
     { OutChannels: int
       /// 5 → P3–P5, 6 → P3–P6, 7 → P3–P7 (P6/P7 from P5).
       TopLevel: int
-      /// "none" or "GN".
-      Norm: string }
+      /// none or GN.
+      Norm: NormKind }
 
 /// `model.head`.
-type HeadSettings = { NumConvs: int; PriorProb: float; Norm: string }
+type HeadSettings =
+    { NumConvs: int
+      PriorProb: float
+      /// GN or none: the towers' normalisation.
+      Norm: NormKind }
 
 /// `model.filter`: 3D Max Filtering (paper §3.3).
-type FilterSettings = { Enabled: bool; KernelSize: int; Tau: int; Norm: string }
+type FilterSettings =
+    { Enabled: bool
+      KernelSize: int
+      Tau: int
+      /// GN or none: the normalisation inside MaxFiltering ("3dmf_wo_gn" without).
+      Norm: NormKind }
 
 /// `model.poto`: prediction-aware one-to-one assignment (paper §3.2) and the auxiliary one-to-many loss.
 type PotoSettings = { Alpha: float; CenterSamplingRadius: float; AuxTopk: int }
@@ -126,7 +151,7 @@ type ModelSettings =
       Test: TestSettings }
 
 /// `solver.lr_schedule`.
-type LrSchedule =
+type LrDecay =
     /// Multiply by `gamma` at each of `steps`.
     | Step
     /// Cosine from base_lr to 0 at max_iter (after warm-up).
@@ -141,7 +166,7 @@ type SolverSettings =
       /// Weight decay of norm parameters (the reference uses 0 for GN/BN).
       WeightDecayNorm: float
       MaxIter: int
-      LrSchedule: LrSchedule
+      LrSchedule: LrDecay
       Steps: int list
       Gamma: float
       WarmupIters: int

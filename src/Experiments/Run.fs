@@ -8,10 +8,9 @@ open System.Collections.Generic
 open System.IO
 open Research.Core.Assignment
 open Research.Core.Data
-open Research.Core.Evaluation
+open Research.Core.Detectors
 open Research.Core.Inference
 open Research.Core.Losses
-open Research.Core.Modeling
 open Research.Core.Modeling.Backbone
 open Research.Core.Modeling.Head
 open Research.Core.Modeling.Weights
@@ -53,51 +52,63 @@ let inputOptions (cfg: ExperimentConfig) : InputOptions =
         MinSizeTrain = (i.MinSizeTrain |> List.toArray), MaxSizeTrain = i.MaxSizeTrain,
         MinSizeTest = i.MinSizeTest, MaxSizeTest = i.MaxSizeTest,
         PixelMean = (i.PixelMean |> List.toArray), PixelStd = (i.PixelStd |> List.toArray),
-        Flip = i.Flip, Format = (if i.Format.ToUpperInvariant() = "RGB" then ChannelOrder.Rgb else ChannelOrder.Bgr),
+        Flip = i.Flip, Format = (match i.Format with Rgb -> ChannelOrder.Rgb | Bgr -> ChannelOrder.Bgr),
         SizeDivisibility = i.SizeDivisibility)
 
 /// The post-processing settings of `model.test` (optionally with another NMS threshold).
 let inferenceSettings (t: TestSettings) (nms: float) =
     InferenceSettings(ScoreThresh = t.ScoreThresh, TopkCandidates = t.TopkCandidates, NmsThresh = nms, DetectionsPerImage = t.DetectionsPerImage)
 
-/// Builds the network and its training criterion from `model` (the one place config maps to modules).
-let buildModel (m: ModelSettings) : Defcn * DefcnCriterion =
+/// The Core name of a norm kind (Research.Core.Modeling.Backbone.Norm).
+let private coreNorm (n: NormKind) =
+    match n with
+    | FrozenBN -> Norm.FrozenBN
+    | BN -> Norm.BN
+    | GN -> Norm.GN
+    | NoNorm -> Norm.None
+
+/// Initialises the backbone from `model.backbone.weights`: a whole-detector checkpoint (backbone.*), a backbone
+/// one (bottom_up.*, fpn_*) or a bare ResNet (stem.*, res2.*); the prefixes are read off the file's keys.
+let private loadBackboneWeights (backbone: TorchSharp.torch.nn.Module) (path: string) =
+    let keys =
+        let file = WeightLoader.ReadStateDict path
+        try List.ofSeq file.Keys finally (for t in file.Values do t.Dispose())
+    let sourcePrefix, targetPrefix =
+        if keys |> List.exists (fun k -> k.StartsWith "backbone.") then "backbone.", ""
+        elif keys |> List.exists (fun k -> k.StartsWith "bottom_up.") then "", ""
+        else "", "bottom_up."
+    let report = WeightLoader.Load(backbone, path, strict = false, sourcePrefix = sourcePrefix, targetPrefix = targetPrefix)
+    for w in report.Warnings do eprintfn "warning: %s" w
+    eprintfn "loaded %d backbone tensors from %s" report.Loaded.Count path
+
+/// Builds the detector of a config (the one place config maps to modules): backbone, head, assignment, losses,
+/// post-processing and input normalisation. Detection batches carry raw pixels, so the detector normalises with
+/// `input.pixel_mean/std`; tracking crops are cut from frames normalised before cropping (FrameNormalization), so
+/// a tracking detector takes them as they are.
+let buildModel (cfg: ExperimentConfig) : Defcn =
+    let m = cfg.Model
     let b = m.Backbone
-    let norm = if b.Norm.ToLowerInvariant() = "none" then "" else b.Norm
     let backbone =
         ResNetFpnBuilder.Build(
-            depth = b.Depth, norm = norm, freezeAt = b.FreezeAt, strideInOneByOne = b.StrideIn1x1,
+            depth = b.Depth, norm = coreNorm b.Norm, freezeAt = b.FreezeAt, strideInOneByOne = b.StrideIn1x1,
             stemOutChannels = b.StemOutChannels, res2OutChannels = Nullable b.Res2OutChannels,
             widthPerGroup = b.WidthPerGroup, numGroups = b.NumGroups,
-            outChannels = m.Fpn.OutChannels, fpnNorm = (if m.Fpn.Norm.ToLowerInvariant() = "none" then "" else m.Fpn.Norm),
+            outChannels = m.Fpn.OutChannels, fpnNorm = coreNorm m.Fpn.Norm,
             topLevels = m.Fpn.TopLevel - 5)
-    b.Weights |> Option.iter (fun path ->
-        // Accept a whole-detector checkpoint (backbone.*), a backbone one (bottom_up.*, fpn_*) or a bare
-        // ResNet (stem.*, res2.*): the prefixes are read off the file's keys.
-        let keys =
-            let file = WeightLoader.ReadStateDict path
-            try List.ofSeq file.Keys finally (for t in file.Values do t.Dispose())
-        let sourcePrefix, targetPrefix =
-            if keys |> List.exists (fun k -> k.StartsWith "backbone.") then "backbone.", ""
-            elif keys |> List.exists (fun k -> k.StartsWith "bottom_up.") then "", ""
-            else "", "bottom_up."
-        let report = WeightLoader.Load(backbone, path, strict = false, sourcePrefix = sourcePrefix, targetPrefix = targetPrefix)
-        for w in report.Warnings do eprintfn "warning: %s" w
-        eprintfn "loaded %d backbone tensors from %s" report.Loaded.Count path)
+    b.Weights |> Option.iter (loadBackboneWeights backbone)
     let f = m.Filter
-    let model =
-        new Defcn(
-            backbone, m.NumClasses,
-            head = HeadSettings(NumConvs = m.Head.NumConvs, PriorProb = m.Head.PriorProb),
-            filter = FilterSettings(Enabled = f.Enabled, KernelSize = f.KernelSize, Tau = f.Tau, UseNorm = (f.Norm.ToLowerInvariant() <> "none")),
-            inference = inferenceSettings m.Test m.Test.NmsThresh)
-    let strides = (backbone :> IBackbone).OutputShapes |> Seq.map (fun s -> s.Stride) |> Array.ofSeq
-    let criterion =
-        DefcnCriterion(
-            m.NumClasses, strides, alpha = m.Poto.Alpha, centerSamplingRadius = m.Poto.CenterSamplingRadius,
-            auxTopK = m.Poto.AuxTopk, focalAlpha = m.Loss.FocalAlpha, focalGamma = m.Loss.FocalGamma,
-            regWeight = m.Loss.RegWeight, auxEnabled = m.Loss.Aux)
-    model, criterion
+    let normalization =
+        match cfg.Task with
+        | Detection -> Some(PixelNormalization(cfg.Input.PixelMean |> List.map float32 |> Array.ofList, cfg.Input.PixelStd |> List.map float32 |> Array.ofList))
+        | Tracking -> None
+    new Defcn(
+        backbone, m.NumClasses,
+        head = HeadOptions(NumConvs = m.Head.NumConvs, PriorProb = m.Head.PriorProb, Norm = (if m.Head.Norm = GN then HeadNorm.GroupNorm else HeadNorm.None)),
+        filter = FilterOptions(Enabled = f.Enabled, KernelSize = f.KernelSize, Tau = f.Tau, UseNorm = (f.Norm = GN)),
+        inference = inferenceSettings m.Test m.Test.NmsThresh,
+        poto = PotoOptions(Alpha = m.Poto.Alpha, CenterSamplingRadius = m.Poto.CenterSamplingRadius, AuxTopK = m.Poto.AuxTopk),
+        loss = DefcnLossOptions(FocalAlpha = m.Loss.FocalAlpha, FocalGamma = m.Loss.FocalGamma, RegWeight = m.Loss.RegWeight),
+        auxiliaryLoss = m.Loss.Aux, normalization = Option.toObj normalization, sizeDivisibility = cfg.Input.SizeDivisibility)
 
 /// Where a run writes: `output.dir/<run name>` (a sweep child's name, else the config's `name`), with
 /// characters that are not safe in a folder name replaced.
@@ -173,8 +184,7 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
         if not resolved.Overrides.IsEmpty then
             run.LogText(String.Join(Environment.NewLine, resolved.Overrides), "config/overrides.txt")
         Seeding.Apply(int64 cfg.Seed)
-        let model, criterion = buildModel cfg.Model
-        use model = model
+        use model = buildModel cfg
         model.``to``(device) |> ignore
         let dataSeed = Seeding.Derive(int64 cfg.Seed, "data")
         // The task decides the batches and the evaluation; model, loss and trainer are the same.
@@ -185,12 +195,9 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
                 eprintfn "%s" (describe cfg model train valSet)
                 let input = inputOptions cfg
                 let data = new TrainBatchSource(train, input, cfg.Solver.BatchSize, dataSeed) :> IBatchSource
-                let assigner =
-                    PotoAssigner(criterion.Strides, cfg.Model.NumClasses, alpha = cfg.Model.Poto.Alpha,
-                                 centerSamplingRadius = cfg.Model.Poto.CenterSamplingRadius)
                 let evaluator =
-                    DetectorEvaluator(valSet, input, cfg.Solver.BatchSize, evaluationVariants cfg, cfg.Eval.VisImages,
-                                      cfg.Eval.VisScoreThresh, assigner)
+                    DetectionValidation(valSet, input, cfg.Solver.BatchSize, evaluationVariants cfg, cfg.Eval.VisImages,
+                                        cfg.Eval.VisScoreThresh, drawAssignment = true)
                 let evaluate (iteration: int64) =
                     let dir = Path.Combine(folder, "eval", sprintf "iter_%07d" iteration)
                     let report = evaluator.Evaluate(model, dir)
@@ -217,7 +224,7 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
             CheckpointOptions(Path.Combine(folder, "checkpoints"), int64 cfg.Solver.CheckpointPeriod, cfg.Solver.CheckpointKeep,
                               (if cfg.Resume then "auto" else "never"))
         use trainer =
-            new Trainer(model, DefcnLossFunction.For(model, criterion, device), data, run, solverOptions cfg.Solver, schedule cfg.Solver,
+            new Trainer(model, DetectorLossFunction.For(model), data, run, solverOptions cfg.Solver, schedule cfg.Solver,
                         checkpoints, LoggingOptions(MetricsPeriod = int64 cfg.Tracking.LogPeriod, PrintPeriod = int64 cfg.Tracking.LogPeriod),
                         EvaluationOptions(int64 cfg.Eval.Period, Func<_, _>(evaluate)))
         use cancel = new ConsoleCancellation()
@@ -241,7 +248,7 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
         eprintfn "error: %s" e.Message
         run.End(RunStatus.Failed)
         1, Some run.RunId
-    | e ->
+    | _ ->
         run.End(RunStatus.Failed)
         reraise ()
 
@@ -282,8 +289,7 @@ let main (argv: string[]) : int =
             guarded (fun () ->
                 let cfg = resolved.Config
                 Seeding.Apply(int64 cfg.Seed)
-                let model, _ = buildModel cfg.Model
-                use _ = model
+                use model = buildModel cfg
                 match cfg.Task with
                 | Detection ->
                     let train, valSet = loadData cfg

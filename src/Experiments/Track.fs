@@ -39,8 +39,7 @@ let execute (resolved: ResolvedConfig) (args: ScriptArgs.TrackArgs) : int =
         match args.Output with
         | Some dir -> Path.GetFullPath dir
         | None -> Path.Combine(Run.outputFolder cfg None, "track", TrackingEvaluator.SafeName setName)
-    let model, _ = Run.buildModel cfg.Model
-    use model = model
+    use model = Run.buildModel cfg
     let meta = CheckpointFile.LoadModel(checkpoint, model)
     model.``to``(device) |> ignore
     let evaluator = TrackingMode.evaluator cfg sequences

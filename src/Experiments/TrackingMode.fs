@@ -50,7 +50,7 @@ let trackerOptions (t: TrackerSettings) =
 /// The detector's input space (`input.pixel_mean`, `input.pixel_std`, `input.format`).
 let normalization (i: InputSettings) =
     FrameNormalization(i.PixelMean |> List.map float32 |> Array.ofList, i.PixelStd |> List.map float32 |> Array.ofList,
-                       i.Format.ToUpperInvariant() <> "RGB")
+                       (i.Format = Bgr))
 
 /// Training batches: jittered crops of random frames of the training sequences.
 let batchSource (cfg: ExperimentConfig) (train: TrackingSequence[]) (seed: int64) : IBatchSource =

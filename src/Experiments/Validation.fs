@@ -71,8 +71,13 @@ let check (workDir: string) (c: ExperimentConfig) : Problem list =
       if c.Input.MinSizeTest > c.Input.MaxSizeTest then
           yield problem "input.min_size_test" (sprintf "input.min_size_test = %d is above max_size_test = %d" c.Input.MinSizeTest c.Input.MaxSizeTest)
       let groups = 32
-      if c.Model.Head.Norm = "GN" && c.Model.Fpn.OutChannels % groups <> 0 then
-          yield problemWithHint "model.fpn.out_channels" (sprintf "model.fpn.out_channels = %d is not divisible by the %d GroupNorm groups of the head" c.Model.Fpn.OutChannels groups) "use a multiple of 32 or model.head.norm=none"
+      let filterGn = c.Model.Filter.Enabled && c.Model.Filter.Norm = GN
+      if (c.Model.Head.Norm = GN || filterGn) && c.Model.Fpn.OutChannels % groups <> 0 then
+          let users = [ if c.Model.Head.Norm = GN then "model.head.norm"
+                        if filterGn then "model.filter.norm" ]
+          yield problemWithHint "model.fpn.out_channels"
+                    (sprintf "model.fpn.out_channels = %d is not divisible by the %d GroupNorm groups of the head" c.Model.Fpn.OutChannels groups)
+                    (sprintf "use a multiple of 32, or set %s to none" (String.concat " and " users))
       let solver = c.Solver
       if solver.WarmupIters > solver.MaxIter then
           yield problem "solver.warmup_iters" (sprintf "solver.warmup_iters = %d is above max_iter = %d" solver.WarmupIters solver.MaxIter)

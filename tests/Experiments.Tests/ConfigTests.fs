@@ -51,10 +51,10 @@ let tests =
                 } ]
           test "base.yaml holds the reference DeFCN settings" {
               let c = (load "base.yaml" []).Config
-              Expect.equal c.Model.Backbone { Depth = 50; Norm = "FrozenBN"; FreezeAt = 2; StrideIn1x1 = true; StemOutChannels = 64; Res2OutChannels = 256; WidthPerGroup = 64; NumGroups = 1; Weights = None } "R-50 FrozenBN"
-              Expect.equal c.Model.Fpn { OutChannels = 256; TopLevel = 7; Norm = "none" } "FPN P3-P7 256"
-              Expect.equal c.Model.Head { NumConvs = 4; PriorProb = 0.01; Norm = "GN" } "head"
-              Expect.equal c.Model.Filter { Enabled = true; KernelSize = 3; Tau = 2; Norm = "GN" } "3DMF k3 tau2"
+              Expect.equal c.Model.Backbone { Depth = 50; Norm = FrozenBN; FreezeAt = 2; StrideIn1x1 = true; StemOutChannels = 64; Res2OutChannels = 256; WidthPerGroup = 64; NumGroups = 1; Weights = None } "R-50 FrozenBN"
+              Expect.equal c.Model.Fpn { OutChannels = 256; TopLevel = 7; Norm = NoNorm } "FPN P3-P7 256"
+              Expect.equal c.Model.Head { NumConvs = 4; PriorProb = 0.01; Norm = GN } "head"
+              Expect.equal c.Model.Filter { Enabled = true; KernelSize = 3; Tau = 2; Norm = GN } "3DMF k3 tau2"
               Expect.equal c.Model.Poto { Alpha = 0.8; CenterSamplingRadius = 1.5; AuxTopk = 9 } "POTO"
               Expect.equal c.Model.Loss { FocalAlpha = 0.25; FocalGamma = 2.0; RegWeight = 2.0; Aux = true } "losses"
               Expect.equal c.Model.Test { ScoreThresh = 0.05; TopkCandidates = 1000; NmsThresh = 1.0; DetectionsPerImage = 100 } "inference"
@@ -65,7 +65,7 @@ let tests =
           }
           test "quickstart follows the calibrated recipe" {
               let c = (load "quickstart.yaml" []).Config
-              Expect.equal (c.Model.Backbone.Depth, c.Model.Backbone.Norm, c.Model.Backbone.FreezeAt, c.Model.Backbone.StemOutChannels) (18, "BN", 0, 32) "half-width R-18 with BN"
+              Expect.equal (c.Model.Backbone.Depth, c.Model.Backbone.Norm, c.Model.Backbone.FreezeAt, c.Model.Backbone.StemOutChannels) (18, BN, 0, 32) "half-width R-18 with BN"
               Expect.equal (c.Model.Fpn.OutChannels, c.Model.Fpn.TopLevel) (64, 5) "P3-P5 at 64"
               Expect.equal (c.Solver.BatchSize, c.Solver.BaseLr, c.Solver.LrSchedule) (8, 0.02, Cosine) "batch 8, lr 0.02, cosine"
               Expect.isTrue (c.Solver.MaxIter >= 2000 && c.Solver.MaxIter <= 2500) "2000-2500 iterations (2400 measured: AP50 0.66 in ~10 min)"

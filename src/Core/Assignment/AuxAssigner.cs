@@ -1,6 +1,6 @@
+using Research.Core.Dense;
 using Research.Core.Runtime;
 using Research.Core.Data;
-using Research.Core.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,7 +17,7 @@ namespace Research.Core.Assignment;
 /// as the reference does. Where the reference crashes we do the sensible thing: a level with fewer
 /// than k shifts contributes all its shifts; an image without GT is all background.
 /// </summary>
-public sealed class AuxAssigner
+public sealed class AuxAssigner : IAssignmentRule
 {
     private readonly double[] _weights;
 
@@ -42,11 +42,18 @@ public sealed class AuxAssigner
     /// <summary>Number of classes K (also the background label).</summary>
     public int NumClasses { get; }
 
+    /// <inheritdoc />
+    public string Name => "aux";
+
+    /// <summary>As the other overload; the filter logits are not used (the auxiliary quality is sigmoid(cls) only).</summary>
+    public ShiftTargets Assign(DensePredictions predictions, IReadOnlyList<DetectionTarget> targets) =>
+        Assign(predictions.Logits, predictions.Deltas, predictions.Shifts, predictions.LevelSizes, targets);
+
     /// <summary>
     /// Assigns a batch: clsLogits (N, R, K), deltas (N, R, 4) (l, t, r, b) pixels, shifts (R, 2) of all
     /// levels (row-major grids of <paramref name="levelSizes"/>), one target per image. Returns (N, R) classes.
     /// </summary>
-    public AuxTargets Assign(Tensor clsLogits, Tensor deltas, Tensor shifts, IReadOnlyList<(int Height, int Width)> levelSizes,
+    public ShiftTargets Assign(Tensor clsLogits, Tensor deltas, Tensor shifts, IReadOnlyList<(int Height, int Width)> levelSizes,
         IReadOnlyList<DetectionTarget> targets)
     {
         var input = new AssignmentInputs(clsLogits, deltas, shifts, levelSizes, targets, NumClasses);
@@ -140,7 +147,7 @@ public sealed class AuxAssigner
                 if (bestGt[r] >= 0) { classes[(long)n * R + r] = input.Classes[n][bestGt[r]]; numFg++; }
         }
         var classT = tensor(classes, new long[] { N, R }, dtype: ScalarType.Int64, device: clsLogits.device);
-        return new AuxTargets(classT, numFg, numGt);
+        return new ShiftTargets(classT, null, numFg, numGt);
     }
 
     /// <summary>

@@ -1,5 +1,5 @@
+using Research.Core.Dense;
 using Research.Core.Data;
-using Research.Core.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,7 +14,7 @@ namespace Research.Core.Assignment;
 /// Only the ~22 prior candidates per GT are evaluated; the solver's sparse path returns exactly the
 /// dense matrix's answer, so the result equals the reference's dense computation.
 /// </summary>
-public sealed class PotoAssigner
+public sealed class PotoAssigner : IAssignmentRule
 {
     private readonly int[] _strides;
     private readonly Shift2BoxTransform _box;
@@ -47,12 +47,19 @@ public sealed class PotoAssigner
     /// <summary>Number of classes K (K is also the background label).</summary>
     public int NumClasses { get; }
 
+    /// <inheritdoc />
+    public string Name => "poto";
+
+    /// <inheritdoc />
+    public ShiftTargets Assign(DensePredictions predictions, IReadOnlyList<DetectionTarget> targets) =>
+        Assign(predictions.Logits, predictions.Deltas, predictions.Filter, predictions.Shifts, predictions.LevelSizes, targets);
+
     /// <summary>
     /// Assigns a batch. clsLogits (N, R, K), deltas (N, R, 4) (l, t, r, b) pixels, filterLogits (N, R, 1)
     /// or null, shifts (R, 2) (x, y) float32 of all levels (level l is a row-major H_l × W_l grid, sizes in
     /// <paramref name="levelSizes"/>), one target per image (boxes XYXY pixels). No gradient flows.
     /// </summary>
-    public PotoTargets Assign(Tensor clsLogits, Tensor deltas, Tensor? filterLogits, Tensor shifts,
+    public ShiftTargets Assign(Tensor clsLogits, Tensor deltas, Tensor? filterLogits, Tensor shifts,
         IReadOnlyList<(int Height, int Width)> levelSizes, IReadOnlyList<DetectionTarget> targets)
     {
         if (levelSizes.Count != _strides.Length) throw new ArgumentException($"{levelSizes.Count} level sizes for {_strides.Length} strides");
@@ -165,6 +172,6 @@ public sealed class PotoAssigner
         var device = clsLogits.device;
         var classT = tensor(classes, new long[] { N, R }, dtype: ScalarType.Int64, device: device);
         var regT = tensor(reg, new long[] { N, R, 4 }, dtype: ScalarType.Float32, device: device);
-        return new PotoTargets(classT, regT, matches, matchedIou, numGt, problems);
+        return new ShiftTargets(classT, regT, matches.Sum(m => m.Count), numGt, matches, matchedIou, problems);
     }
 }

@@ -5,7 +5,7 @@ namespace Research.Core.Data;
 
 /// <summary>
 /// Stacks samples into an <see cref="ImageBatch"/>: images padded bottom/right with zeros (after
-/// normalisation) to the largest height and width of the batch rounded up to a multiple of the size
+/// the detector's normalisation zeroes it again) to the largest height and width of the batch rounded up to a multiple of the size
 /// divisibility (cvpods `ImageList.from_tensors`).
 /// </summary>
 public static class BatchCollator

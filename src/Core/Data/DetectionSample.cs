@@ -1,7 +1,7 @@
 namespace Research.Core.Data;
 
 /// <summary>
-/// One image after the transforms, before batching: the normalised pixels, planar (3, h, w) float32 in the
+/// One image after the transforms, before batching: the raw pixels, planar (3, h, w) float32 in the
 /// configured channel order, and its boxes in the same (resized, possibly flipped) frame. Plain arrays, so
 /// the background data thread never touches libtorch.
 /// </summary>
@@ -25,7 +25,7 @@ public sealed class DetectionSample
     /// <summary>The dataset's image id.</summary>
     public long ImageId { get; }
 
-    /// <summary>(3, h, w) float32 planar, normalised by pixel mean/std, not padded.</summary>
+    /// <summary>(3, h, w) float32 planar, raw 0–255 values in the config's channel order (the detector normalises), not padded.</summary>
     public float[] Pixels { get; }
 
     /// <summary>(h, w) of <see cref="Pixels"/>: the frame of <see cref="Boxes"/>.</summary>

@@ -39,7 +39,8 @@ public sealed class DetectionTarget : IDisposable
 }
 
 /// <summary>
-/// A batch as the model consumes it (DESIGN §3): images normalised by the config's mean/std and padded
+/// A batch as a detector takes it (DESIGN §3): images as raw pixels (detection data; the detector normalises
+/// them) or already normalised (tracking crops, whose detector has no normalisation), padded
 /// bottom/right with zeros to a multiple of 32, plus per-image sizes and targets.
 /// </summary>
 public sealed class ImageBatch : IDisposable
@@ -60,7 +61,7 @@ public sealed class ImageBatch : IDisposable
         Targets = targets;
     }
 
-    /// <summary>(N, 3, H, W) float32, normalised, padded so H and W are multiples of 32.</summary>
+    /// <summary>(N, 3, H, W) float32, padded bottom/right (to a multiple of 32 by the loaders; the detector pads what is missing).</summary>
     public Tensor Images { get; }
 
     /// <summary>Per image: the resized size before padding (the frame of boxes and predictions).</summary>

@@ -2,22 +2,18 @@ namespace Research.Core.Data;
 
 /// <summary>
 /// Turns a dataset image into a <see cref="DetectionSample"/>: decode, resize shortest edge (a random
-/// choice of short side at train time), horizontal flip (p = 0.5, train only), normalise. The order and
-/// the box handling follow cvpods' dataset mapper: transforms on the image and the boxes, then clip to the
-/// resized image and drop empty boxes; crowd boxes never become targets.
+/// choice of short side at train time), horizontal flip (p = 0.5, train only). The order and the box handling
+/// follow cvpods' dataset mapper: transforms on the image and the boxes, then clip to the resized image and
+/// drop empty boxes; crowd boxes never become targets. Pixels stay raw (0–255, in the config's channel order):
+/// the detector normalises them, as the reference's preprocess_image does.
 /// </summary>
 public sealed class ImagePreparer
 {
-    private readonly float[] _mean;
-    private readonly float[] _std;
-
     /// <summary>Creates a preparer for the given input options.</summary>
     public ImagePreparer(InputOptions options)
     {
         options.Validate();
         Options = options;
-        _mean = options.PixelMean.Select(v => (float)v).ToArray();
-        _std = options.PixelStd.Select(v => (float)v).ToArray();
     }
 
     /// <summary>The input options.</summary>
@@ -46,12 +42,6 @@ public sealed class ImagePreparer
         var (newH, newW) = ResizeShortestEdge.OutputSize(h, w, shortEdge, maxSize);
         var resized = newH == h && newW == w ? pixels : ResizeShortestEdge.ResizeImage(pixels, h, w, newH, newW);   // (3, h', w')
         if (flip) HorizontalFlip.FlipPlanar(resized, 3, newH, newW);
-        var plane = newH * newW;
-        for (var c = 0; c < 3; c++)
-        {
-            float mean = _mean[c], std = _std[c];
-            for (var i = c * plane; i < (c + 1) * plane; i++) resized[i] = (resized[i] - mean) / std;
-        }
 
         var boxes = new List<BoxXyxy>();
         var classes = new List<int>();

@@ -21,7 +21,7 @@ public sealed class TrainBatchSource : IBatchSource
 
     /// <summary>Creates the source over the training images of a dataset (images with non-crowd boxes).</summary>
     /// <param name="dataset">The dataset; its <see cref="CocoDataset.TrainingImages"/> are sampled.</param>
-    /// <param name="input">Resize, flip and normalisation settings.</param>
+    /// <param name="input">Resize and flip settings.</param>
     /// <param name="batchSize">Images per batch N.</param>
     /// <param name="seed">The run's seed.</param>
     /// <param name="prefetchDepth">Batches built ahead in the background; 0 builds on the caller's thread.</param>
@@ -55,7 +55,7 @@ public sealed class TrainBatchSource : IBatchSource
     public int EpochSize => _images.Count;
 
     /// <summary>
-    /// The batch of a 0-based iteration: images (N, 3, H, W) normalised and padded to a multiple of the size
+    /// The batch of a 0-based iteration: images (N, 3, H, W) raw pixels padded to a multiple of the size
     /// divisibility, targets with boxes (M, 4) XYXY in each image's resized frame. The caller disposes it.
     /// </summary>
     public ImageBatch GetBatch(long iteration)

@@ -1,5 +1,4 @@
-using Research.Core.Modeling;
-using Research.Core.Modeling.Head;
+using Research.Core.Dense;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,7 +11,7 @@ namespace Research.Core.Inference;
 /// boxes decoded at their shifts. Levels concatenated, optional class-wise NMS, sorted by score, the best
 /// detections_per_image kept, mapped to the original image. Head outputs are never modified.
 /// </summary>
-public sealed class DetectionPostProcessor
+public sealed class DetectionPostProcessor : IPostProcessor
 {
     /// <summary>Creates the post-processor.</summary>
     /// <param name="settings">Thresholds and counts; null = reference.</param>

@@ -1,87 +1,60 @@
 using Research.Core.Assignment;
 using Research.Core.Data;
-using Research.Core.Modeling;
+using Research.Core.Dense;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Research.Core.Losses;
 
 /// <summary>
-/// DeFCN's training objective (reference fcos.py l.138-244): POTO one-to-one targets → focal loss on
-/// p = sigmoid(cls)·sigmoid(filter) (on the raw logits when the filter branch is disabled, as the
+/// DeFCN's training objective (reference fcos.py l.138-244): the one-to-one rule's targets (POTO) → focal loss
+/// on p = sigmoid(cls)·sigmoid(filter) (on the raw logits when the filter branch is disabled, as the
 /// poto...3x_ms folder) plus reg_weight × GIoU on matched shifts, both divided by max(1, #foreground);
-/// optionally the auxiliary one-to-many targets → focal loss on the cls logits divided by
-/// max(1, #aux foreground). Assignment runs without gradient; the losses reach the head outputs.
+/// optionally an auxiliary one-to-many rule's targets → focal loss on the cls logits divided by
+/// max(1, #aux foreground). Assignment runs without gradient; the losses reach the predictions.
 /// </summary>
 public sealed class DefcnCriterion
 {
-    private readonly PotoAssigner _poto;
-    private readonly AuxAssigner? _aux;
-
-    /// <summary>
-    /// Creates the criterion. Assignment: <paramref name="alpha"/> (model.poto.alpha),
-    /// <paramref name="centerSamplingRadius"/>, <paramref name="auxTopK"/>; loss: focal α/γ,
-    /// <paramref name="regWeight"/>, <paramref name="auxEnabled"/> (model.loss.aux); K classes and level
-    /// strides (P3 first).
-    /// </summary>
-    public DefcnCriterion(int numClasses, IReadOnlyList<int> strides, double alpha = 0.8, double centerSamplingRadius = 1.5,
-        int auxTopK = 9, double focalAlpha = 0.25, double focalGamma = 2.0, double regWeight = 2.0, bool auxEnabled = true,
-        Shift2BoxTransform? boxTransform = null)
+    /// <summary>Creates the criterion from its rules and loss settings.</summary>
+    /// <param name="rule">The one-to-one rule (POTO); its targets drive <c>loss_cls</c> and <c>loss_box_reg</c>.</param>
+    /// <param name="auxiliaryRule">The one-to-many rule of <c>loss_cls_aux</c> (model.loss.aux), or null for none.</param>
+    /// <param name="loss">Focal α/γ and the GIoU weight; null = reference.</param>
+    public DefcnCriterion(IAssignmentRule rule, IAssignmentRule? auxiliaryRule = null, DefcnLossOptions? loss = null)
     {
-        if (strides.Count == 0) throw new ArgumentException("at least one level stride is needed", nameof(strides));
-        NumClasses = numClasses;
-        Strides = strides.ToArray();
-        FocalAlpha = focalAlpha;
-        FocalGamma = focalGamma;
-        RegWeight = regWeight;
-        _poto = new PotoAssigner(strides, numClasses, alpha, centerSamplingRadius, boxTransform);
-        _aux = auxEnabled ? new AuxAssigner(numClasses, alpha, auxTopK, boxTransform) : null;
+        Rule = rule;
+        AuxiliaryRule = auxiliaryRule;
+        Options = loss ?? DefcnLossOptions.Reference;
     }
 
-    /// <summary>Number of classes K.</summary>
-    public int NumClasses { get; }
+    /// <summary>The one-to-one assignment rule.</summary>
+    public IAssignmentRule Rule { get; }
 
-    /// <summary>Level strides, P3 first.</summary>
-    public IReadOnlyList<int> Strides { get; }
+    /// <summary>The auxiliary one-to-many rule, or null.</summary>
+    public IAssignmentRule? AuxiliaryRule { get; }
 
-    /// <summary>Focal loss α.</summary>
-    public double FocalAlpha { get; }
-
-    /// <summary>Focal loss γ.</summary>
-    public double FocalGamma { get; }
-
-    /// <summary>Weight of the GIoU loss.</summary>
-    public double RegWeight { get; }
-
-    /// <summary>Whether <c>loss_cls_aux</c> is computed.</summary>
-    public bool AuxEnabled => _aux is not null;
+    /// <summary>Loss settings in use.</summary>
+    public DefcnLossOptions Options { get; }
 
     /// <summary>
-    /// Losses of a batch. Per level l (P3 first): logits (N, K, H_l, W_l), bboxReg (N, 4, H_l, W_l)
-    /// (l, t, r, b) pixels, filter (N, 1, H_l, W_l) or a null list when 3DMF is disabled, shifts
-    /// (H_l·W_l, 2) (x, y) float32 (ShiftGenerator); one target per image (boxes (M, 4) XYXY pixels,
-    /// classes (M)).
+    /// Losses of a batch: predictions flattened over levels (logits (N, R, K), deltas (N, R, 4), filter (N, R, 1)
+    /// or null when 3DMF is disabled, shifts (R, 2)); one target per image (boxes (M, 4) XYXY pixels, classes (M)).
     /// </summary>
-    public DefcnLossOutput Compute(IReadOnlyList<Tensor> logits, IReadOnlyList<Tensor> bboxReg, IReadOnlyList<Tensor>? filter,
-        IReadOnlyList<Tensor> shifts, IReadOnlyList<DetectionTarget> targets)
+    public DetectorLosses Compute(DensePredictions predictions, IReadOnlyList<DetectionTarget> targets)
     {
-        int L = Strides.Count;
-        if (logits.Count != L || bboxReg.Count != L || shifts.Count != L || (filter != null && filter.Count != L))
-            throw new ArgumentException($"expected {L} levels of logits, bbox_reg{(filter != null ? ", filter" : "")} and shifts; got {logits.Count}, {bboxReg.Count}{(filter != null ? $", {filter.Count}" : "")} and {shifts.Count}");
-        var sizes = logits.Select(t => ((int)t.shape[2], (int)t.shape[3])).ToArray();
-        int K = NumClasses;
+        int K = predictions.NumClasses;
+        double focalAlpha = Options.FocalAlpha, focalGamma = Options.FocalGamma;
         using var scope = NewDisposeScope();
-        var cls = HeadFlattening.FlattenAndConcat(logits, K);                         // (N, R, K)
-        var reg = HeadFlattening.FlattenAndConcat(bboxReg, 4);                        // (N, R, 4)
-        var fil = filter is null ? null : HeadFlattening.FlattenAndConcat(filter, 1); // (N, R, 1)
-        var allShifts = cat(shifts.ToArray(), 0);                                     // (R, 2)
+        var cls = predictions.Logits;                                                 // (N, R, K)
+        var reg = predictions.Deltas;                                                 // (N, R, 4)
+        var fil = predictions.Filter;                                                 // (N, R, 1) or null
         var losses = new Dictionary<string, Tensor>();
         var diag = new Dictionary<string, double>();
 
-        using var poto = _poto.Assign(cls, reg, fil, allShifts, sizes, targets);
-        var gt = poto.Classes.flatten();                                              // (N·R)
+        using var main = Rule.Assign(predictions, targets);
+        if (main.RegTargets is null) throw new InvalidOperationException($"the one-to-one rule '{Rule.Name}' gave no regression targets");
+        var gt = main.Classes.flatten();                                              // (N·R)
         var fg = gt.ge(0).logical_and(gt.ne(K));
-        double numFg = poto.NumForeground;
+        double numFg = main.NumForeground;
         double norm = Math.Max(1.0, numFg);
         var clsFlat = cls.reshape(-1, K);                                             // (N·R, K)
         var target = OneHot(gt, K, cls.dtype);                                        // (N·R, K)
@@ -91,35 +64,38 @@ public sealed class DefcnCriterion
         if (fil is not null)
         {
             var p = clsFlat.sigmoid() * fil.reshape(-1, 1).sigmoid();
-            lossCls = allValid ? FocalLoss.OnProbabilities(p, target, FocalAlpha, FocalGamma)
-                               : FocalLoss.OnProbabilities(p[valid], target[valid], FocalAlpha, FocalGamma);
+            lossCls = allValid ? FocalLoss.OnProbabilities(p, target, focalAlpha, focalGamma)
+                               : FocalLoss.OnProbabilities(p[valid], target[valid], focalAlpha, focalGamma);
         }
         else
         {
-            lossCls = allValid ? FocalLoss.OnLogits(clsFlat, target, FocalAlpha, FocalGamma)
-                               : FocalLoss.OnLogits(clsFlat[valid], target[valid], FocalAlpha, FocalGamma);
+            lossCls = allValid ? FocalLoss.OnLogits(clsFlat, target, focalAlpha, focalGamma)
+                               : FocalLoss.OnLogits(clsFlat[valid], target[valid], focalAlpha, focalGamma);
         }
         losses["loss_cls"] = (lossCls / norm).MoveToOuterDisposeScope();
         var regFlat = reg.reshape(-1, 4);                                             // (N·R, 4)
-        var regTargets = poto.RegTargets.reshape(-1, 4);
-        losses["loss_box_reg"] = (IouLoss.GIoU(regFlat[fg], regTargets[fg]) / norm * RegWeight).MoveToOuterDisposeScope();
-        diag["num_fg_per_gt"] = poto.NumGt > 0 ? numFg / poto.NumGt : 0.0;
-        var ious = poto.MatchedIou.SelectMany(x => x).ToArray();
-        diag["mean_matched_iou"] = ious.Length > 0 ? ious.Average(x => (double)x) : 0.0;
-
-        if (_aux is not null)
+        var regTargets = main.RegTargets.reshape(-1, 4);                              // (N·R, 4)
+        losses["loss_box_reg"] = (IouLoss.GIoU(regFlat[fg], regTargets[fg]) / norm * Options.RegWeight).MoveToOuterDisposeScope();
+        diag["num_fg_per_gt"] = main.ForegroundPerGt;
+        if (main.MatchedIou is not null)
         {
-            using var aux = _aux.Assign(cls, reg, allShifts, sizes, targets);
-            var auxGt = aux.Classes.flatten();
-            var auxTarget = OneHot(auxGt, K, cls.dtype);
+            var ious = main.MatchedIou.SelectMany(x => x).ToArray();
+            diag["mean_matched_iou"] = ious.Length > 0 ? ious.Average(x => (double)x) : 0.0;
+        }
+
+        if (AuxiliaryRule is not null)
+        {
+            using var aux = AuxiliaryRule.Assign(predictions, targets);
+            var auxGt = aux.Classes.flatten();                                        // (N·R)
+            var auxTarget = OneHot(auxGt, K, cls.dtype);                              // (N·R, K)
             var auxValid = auxGt.ge(0);
             var lossAux = auxValid.all().item<bool>()
-                ? FocalLoss.OnLogits(clsFlat, auxTarget, FocalAlpha, FocalGamma)
-                : FocalLoss.OnLogits(clsFlat[auxValid], auxTarget[auxValid], FocalAlpha, FocalGamma);
+                ? FocalLoss.OnLogits(clsFlat, auxTarget, focalAlpha, focalGamma)
+                : FocalLoss.OnLogits(clsFlat[auxValid], auxTarget[auxValid], focalAlpha, focalGamma);
             losses["loss_cls_aux"] = (lossAux / Math.Max(1.0, aux.NumForeground)).MoveToOuterDisposeScope();
-            diag["num_fg_per_gt_aux"] = aux.NumGt > 0 ? (double)aux.NumForeground / aux.NumGt : 0.0;
+            diag["num_fg_per_gt_aux"] = aux.ForegroundPerGt;
         }
-        return new DefcnLossOutput(losses, diag, poto.Matches);
+        return new DetectorLosses(losses, diag, main.Matches);
     }
 
     /// <summary>(P) labels in −1..K → (P, K) one-hot targets (zeros for background K and ignore −1).</summary>

@@ -4,7 +4,7 @@ using System.Text;
 using Research.Core.Data;
 using Research.Core.Data.Crops;
 using Research.Core.Inference;
-using Research.Core.Modeling;
+using Research.Core.Detectors;
 using Research.Core.Tracking;
 using SkiaSharp;
 
@@ -73,11 +73,11 @@ public sealed class TrackingEvaluator
     /// restored), writes the files into <paramref name="outputDir"/> and returns the report. progress gets
     /// (sequence index, sequence count, that sequence's result) after each sequence.
     /// </summary>
-    public TrackingReport Evaluate(Defcn model, string outputDir, InferenceSettings? inference = null,
+    public TrackingReport Evaluate(DenseDetector model, string outputDir, InferenceSettings? inference = null,
         Action<int, int, SequenceTrackingResult>? progress = null)
     {
         Directory.CreateDirectory(outputDir);
-        var detector = new DefcnCropDetector(model, inference);
+        var detector = new CropDetector(model, inference);
         var results = new List<SequenceTrackingResult>(_sequences.Count);
         var files = new List<string>();
         var wasTraining = model.training;

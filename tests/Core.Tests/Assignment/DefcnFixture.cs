@@ -1,3 +1,4 @@
+using Research.Core.Dense;
 using System.Text.Json;
 using Research.Core.Data;
 using Research.Core.Modeling;

@@ -1,3 +1,4 @@
+using Research.Core.Dense;
 using Research.Core.Assignment;
 using Research.Core.Modeling;
 using TorchSharp;

@@ -1,3 +1,4 @@
+using Research.Core.Dense;
 using Research.Core.Data;
 using Research.Core.Modeling;
 using Research.Core.Runtime;

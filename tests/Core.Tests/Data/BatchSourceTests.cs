@@ -120,8 +120,8 @@ public class BatchSourceTests
             // 40x30 at short 45 → 45x60; 20x20 → 45x45; padded to 64x64.
             Assert.Equal(new[] { (45, 60), (45, 60), (45, 45) }, batches[0].ImageSizes);
             Assert.Equal(new long[] { 3, 3, 64, 64 }, batches[0].Images.shape);
-            // Not flipped: a.png's red block stays on the left (BGR red = 255 in channel 2, minus the mean).
-            Assert.Equal(255 - 123.675f, batches[0].Images[0, 2, 10, 10].item<float>(), 3);
+            // Not flipped: a.png's red block stays on the left (BGR red = 255 in channel 2; raw pixels, the detector normalises).
+            Assert.Equal(255f, batches[0].Images[0, 2, 10, 10].item<float>());
         }
         finally
         {

@@ -1,3 +1,4 @@
+using Research.Core.Dense;
 using Research.Core.Inference;
 using Research.Core.Modeling;
 using Research.Core.Modeling.Head;

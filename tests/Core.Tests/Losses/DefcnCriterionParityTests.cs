@@ -17,7 +17,7 @@ public class DefcnCriterionParityTests
     {
         using var f = new DefcnFixture(name);
         using var scope = NewDisposeScope();
-        var criterion = new DefcnCriterion(f.K, f.Strides, f.Alpha, f.Radius, f.TopK, auxEnabled: f.Has("aux_classes"));
+        var criterion = CriterionHelpers.DefcnCriterion(f.K, f.Strides, f.Alpha, f.Radius, f.TopK, auxEnabled: f.Has("aux_classes"));
         using var output = criterion.Compute(f.Logits, f.BboxReg, f.Filter, f.Shifts, f.Targets);
         var expected = f.Meta.GetProperty("losses");
         var names = expected.EnumerateObject().Select(p => p.Name).OrderBy(x => x).ToArray();

@@ -25,7 +25,7 @@ public class DefcnCriterionTests
         using var p = new RandomDetectionProblem(21, new[] { 8, 16 }, new[] { (6, 7), (3, 4) }, 3, new[] { 4, 2 });
         using var scope = NewDisposeScope();
         var (c, r, f) = Leaves(p);
-        var criterion = new DefcnCriterion(p.K, p.Strides);
+        var criterion = CriterionHelpers.DefcnCriterion(p.K, p.Strides);
         using var output = criterion.Compute(c, r, f, p.Shifts, p.Targets);
         var loss = output.Losses[key];
         Assert.True(loss.item<float>() > 0 && float.IsFinite(loss.item<float>()));
@@ -40,7 +40,7 @@ public class DefcnCriterionTests
     {
         using var p = new RandomDetectionProblem(22, new[] { 8, 16 }, new[] { (6, 7), (3, 4) }, 3, new[] { 3 });
         using var scope = NewDisposeScope();
-        var criterion = new DefcnCriterion(p.K, p.Strides, auxEnabled: false);
+        var criterion = CriterionHelpers.DefcnCriterion(p.K, p.Strides, auxEnabled: false);
         using var output = criterion.Compute(p.Logits, p.BboxReg, null, p.Shifts, p.Targets);
         Assert.Equal(new[] { "loss_box_reg", "loss_cls" }, output.Losses.Keys.OrderBy(x => x).ToArray());
         // filter-free: focal loss on the raw logits against the POTO targets, / max(1, #fg) = 3
@@ -50,7 +50,7 @@ public class DefcnCriterionTests
         var manual = FocalLoss.OnLogits(p.Cls.reshape(-1, p.K), target).item<float>() / 3;
         Assert.Equal(manual, one, 5);
         Assert.Equal(1.0, output.Diagnostics["num_fg_per_gt"]);
-        Assert.Equal(poto.Matches[0].Columns, output.PotoMatches[0].Columns);
+        Assert.Equal(poto.Matches[0].Columns, output.Matches![0].Columns);
         Assert.False(output.Diagnostics.ContainsKey("num_fg_per_gt_aux"));
         Assert.Equal(output.Losses.Values.Sum(x => x.item<float>()), output.Total().item<float>(), 5);
     }
@@ -60,7 +60,7 @@ public class DefcnCriterionTests
     {
         using var p = new RandomDetectionProblem(23, new[] { 8 }, new[] { (5, 5) }, 2, new[] { 0, 0 });
         using var scope = NewDisposeScope();
-        using var output = new DefcnCriterion(p.K, p.Strides).Compute(p.Logits, p.BboxReg, p.Filter, p.Shifts, p.Targets);
+        using var output = CriterionHelpers.DefcnCriterion(p.K, p.Strides).Compute(p.Logits, p.BboxReg, p.Filter, p.Shifts, p.Targets);
         Assert.Equal(0f, output.Losses["loss_box_reg"].item<float>());
         Assert.True(output.Losses["loss_cls"].item<float>() > 0);
         Assert.True(output.Losses["loss_cls_aux"].item<float>() > 0);
@@ -72,7 +72,7 @@ public class DefcnCriterionTests
     {
         using var p = new RandomDetectionProblem(24, new[] { 8, 16 }, new[] { (6, 7), (3, 4) }, 3, new[] { 4 }, ScalarType.Float64);
         using var scope = NewDisposeScope();
-        using var output = new DefcnCriterion(p.K, p.Strides).Compute(p.Logits, p.BboxReg, p.Filter, p.Shifts, p.Targets);
+        using var output = CriterionHelpers.DefcnCriterion(p.K, p.Strides).Compute(p.Logits, p.BboxReg, p.Filter, p.Shifts, p.Targets);
         foreach (var (k, v) in output.Losses)
         {
             Assert.Equal(ScalarType.Float64, v.dtype);
@@ -84,8 +84,8 @@ public class DefcnCriterionTests
     public void WrongLevelCountsAreRefused()
     {
         using var p = new RandomDetectionProblem(25, new[] { 8, 16 }, new[] { (6, 7), (3, 4) }, 3, new[] { 1 });
-        var e = Assert.Throws<ArgumentException>(() => new DefcnCriterion(p.K, p.Strides).Compute(p.Logits.Take(1).ToArray(), p.BboxReg, p.Filter, p.Shifts, p.Targets));
-        Assert.Contains("expected 2 levels", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => CriterionHelpers.DefcnCriterion(p.K, p.Strides).Compute(p.Logits.Take(1).ToArray(), p.BboxReg, p.Filter, p.Shifts, p.Targets));
+        Assert.Contains("disagree on the level count", e.Message);
     }
 }
 
@@ -95,7 +95,7 @@ public class DefcnCriterionLeakTests
     public void LiveTensorCountStaysFlatOverRepeatedSteps()
     {
         using var p = new RandomDetectionProblem(26, new[] { 8, 16 }, new[] { (6, 7), (3, 4) }, 3, new[] { 4, 3 });
-        var criterion = new DefcnCriterion(p.K, p.Strides);
+        var criterion = CriterionHelpers.DefcnCriterion(p.K, p.Strides);
         long Step()
         {
             // no outer dispose scope: everything but the returned losses must be released inside

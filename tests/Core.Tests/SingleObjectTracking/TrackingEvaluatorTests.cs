@@ -1,3 +1,4 @@
+using Research.Core.Detectors;
 using System.Globalization;
 using Research.Core.Data;
 using Research.Core.Data.Crops;
@@ -27,7 +28,7 @@ public class TrackingEvaluatorTests
         manual_seed(11);
         var backbone = ResNetFpnBuilder.Build(depth: 18, norm: Norm.None, freezeAt: 0, strideInOneByOne: false,
             stemOutChannels: 8, res2OutChannels: 8, outChannels: 32, topLevels: 0);
-        return new Defcn(backbone, numClasses: 1, head: new HeadSettings(NumConvs: 1),
+        return new Defcn(backbone, numClasses: 1, head: new HeadOptions(NumConvs: 1),
             inference: new InferenceSettings(ScoreThresh: 0.0, TopkCandidates: 50, DetectionsPerImage: 20));
     }
 
@@ -63,7 +64,7 @@ public class TrackingEvaluatorTests
         using var model = TinyDefcn();
         model.eval();
         var crop = randn(3, 40, 40, generator: new TorchSharp.torch.Generator(5));
-        var (boxes, scores) = new DefcnCropDetector(model).Detect(crop);
+        var (boxes, scores) = new CropDetector(model).Detect(crop);
         // The same crop padded bottom/right to 64 × 64 by hand through the model's own Predict.
         var padded = zeros(1, 3, 64, 64);
         padded[0, .., ..40, ..40] = crop;
@@ -73,7 +74,7 @@ public class TrackingEvaluatorTests
         Assert.True(expected.Count > 0);
         Assert.True(boxes.allclose(expected.Boxes, rtol: 0, atol: 0));
         Assert.True(scores.allclose(expected.Scores, rtol: 0, atol: 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new DefcnCropDetector(model, targetClass: 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CropDetector(model, targetClass: 1));
     }
 
     [Fact]

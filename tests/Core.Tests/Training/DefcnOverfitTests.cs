@@ -1,3 +1,4 @@
+using Research.Core.Detectors;
 using Research.Core.Data;
 using Research.Core.Losses;
 using Research.Core.Modeling;
@@ -19,13 +20,11 @@ public class DefcnOverfitTests
 {
     private const int Steps = 200;
 
-    private static (Defcn Model, DefcnCriterion Criterion) TinyDefcn(bool filter, bool aux)
+    private static Defcn TinyDefcn(bool filter, bool aux)
     {
         var backbone = ResNetFpnBuilder.Build(depth: 18, norm: Norm.None, freezeAt: 0, strideInOneByOne: false,
             stemOutChannels: 8, res2OutChannels: 8, outChannels: 32, topLevels: 0);
-        var model = new Defcn(backbone, numClasses: 3, head: new HeadSettings(NumConvs: 1), filter: new FilterSettings(Enabled: filter));
-        var strides = backbone.OutputShapes.Select(s => s.Stride).ToArray();
-        return (model, new DefcnCriterion(3, strides, auxEnabled: aux));
+        return new Defcn(backbone, numClasses: 3, head: new HeadOptions(NumConvs: 1), filter: new FilterOptions(Enabled: filter), auxiliaryLoss: aux);
     }
 
     private static ImageBatch FixedBatch()
@@ -42,7 +41,7 @@ public class DefcnOverfitTests
     {
         global::Research.Core.Runtime.TorchRuntime.EnsureLoaded();
         manual_seed(7);
-        var (model, criterion) = TinyDefcn(filter, aux);
+        var model = TinyDefcn(filter, aux);
         using var batch = FixedBatch();
         model.train();
         using var sgd = optim.SGD(model.parameters(), learningRate: 0.02, momentum: 0.9);
@@ -53,7 +52,7 @@ public class DefcnOverfitTests
         {
             using var scope = NewDisposeScope();
             sgd.zero_grad();
-            var terms = DefcnLossFunction.Compute(model, criterion, batch, CPU);
+            var terms = DetectorLossFunction.Compute(model, batch);
             Assert.Equal(expected, terms.Keys.Where(k => k.StartsWith("loss", StringComparison.Ordinal)).ToArray());
             var total = expected.Select(k => terms[k]).Aggregate((a, b) => a + b);
             foreach (var k in expected)

@@ -1,3 +1,4 @@
+using Research.Core.Dense;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -12,7 +13,7 @@ namespace Research.Core.Modeling.Head;
 /// <c>bbox_subnet.*</c>, <c>cls_score</c> (K), <c>bbox_pred</c> (4), <c>max3d.conv/norm</c>, <c>filter</c> (1),
 /// <c>scales.{l}.scale</c>.
 /// </summary>
-public sealed class DefcnHead : Module<Tensor[], HeadOutputs>
+public sealed class DefcnHead : Module<Tensor[], HeadOutputs>, IDenseHead
 {
     private readonly Sequential cls_subnet;
     private readonly Sequential bbox_subnet;
@@ -30,16 +31,18 @@ public sealed class DefcnHead : Module<Tensor[], HeadOutputs>
     /// <param name="numClasses">Number of classes K.</param>
     /// <param name="head">Tower depth and prior probability; null = reference.</param>
     /// <param name="filterSettings">Filter branch / 3D Max Filtering; null = reference.</param>
-    public DefcnHead(IReadOnlyList<ShapeSpec> inputShapes, int numClasses, HeadSettings? head = null, FilterSettings? filterSettings = null)
+    public DefcnHead(IReadOnlyList<ShapeSpec> inputShapes, int numClasses, HeadOptions? head = null, FilterOptions? filterSettings = null)
         : base(nameof(DefcnHead))
     {
-        head ??= HeadSettings.Reference;
-        filterSettings ??= FilterSettings.Reference;
+        head ??= HeadOptions.Reference;
+        filterSettings ??= FilterOptions.Reference;
         if (inputShapes.Count == 0) throw new ArgumentException("the head needs at least one input level", nameof(inputShapes));
         var channels = inputShapes[0].Channels;
         if (inputShapes.Any(s => s.Channels != channels))
             throw new ArgumentException($"all head input levels must have the same channel count, got [{string.Join(", ", inputShapes.Select(s => s.Channels))}]", nameof(inputShapes));
-        if (channels % 32 != 0) throw new ArgumentException($"the head's GroupNorm(32, C) needs C divisible by 32 (got C = {channels})", nameof(inputShapes));
+        var groupNorm = head.Norm == HeadNorm.GroupNorm || (filterSettings.Enabled && filterSettings.UseNorm);
+        if (groupNorm && channels % 32 != 0)
+            throw new ArgumentException($"the head's GroupNorm(32, C) needs C divisible by 32 (got C = {channels}; model.head.norm and model.filter.norm none use no GroupNorm)", nameof(inputShapes));
         if (numClasses < 1) throw new ArgumentException($"numClasses must be ≥ 1 (got {numClasses})", nameof(numClasses));
         if (head.NumConvs < 0) throw new ArgumentException($"head num_convs must be ≥ 0 (got {head.NumConvs})", nameof(head));
         if (!(head.PriorProb > 0 && head.PriorProb < 1)) throw new ArgumentException($"head prior_prob must be in (0, 1) (got {head.PriorProb})", nameof(head));
@@ -48,8 +51,8 @@ public sealed class DefcnHead : Module<Tensor[], HeadOutputs>
         Settings = head;
         FilterSettings = filterSettings;
         _strides = inputShapes.Select(s => s.Stride).ToArray();
-        cls_subnet = Tower(channels, head.NumConvs);
-        bbox_subnet = Tower(channels, head.NumConvs);
+        cls_subnet = Tower(channels, head.NumConvs, head.Norm);
+        bbox_subnet = Tower(channels, head.NumConvs, head.Norm);
         cls_score = Conv2d(channels, numClasses, 3, stride: 1, padding: 1);
         bbox_pred = Conv2d(channels, 4, 3, stride: 1, padding: 1);
         if (filterSettings.Enabled)
@@ -66,10 +69,10 @@ public sealed class DefcnHead : Module<Tensor[], HeadOutputs>
     public int NumClasses { get; }
 
     /// <summary>Tower settings in use.</summary>
-    public HeadSettings Settings { get; }
+    public HeadOptions Settings { get; }
 
     /// <summary>Filter-branch settings in use.</summary>
-    public FilterSettings FilterSettings { get; }
+    public FilterOptions FilterSettings { get; }
 
     /// <summary>Stride of each level, in input pixels.</summary>
     public IReadOnlyList<int> Strides => _strides;
@@ -80,18 +83,20 @@ public sealed class DefcnHead : Module<Tensor[], HeadOutputs>
     /// <summary>Name of level l after its stride, "p3" for stride 8.</summary>
     public string LevelName(int level) => $"p{(int)Math.Round(Math.Log2(_strides[level]))}";
 
-    private static Sequential Tower(int channels, int numConvs)
+    private static Sequential Tower(int channels, int numConvs, HeadNorm norm)
     {
-        var layers = new List<(string, Module<Tensor, Tensor>)>();
+        var layers = new List<Module<Tensor, Tensor>>();
         for (var i = 0; i < numConvs; i++)
         {
-            layers.Add(($"{3 * i}", Conv2d(channels, channels, 3, stride: 1, padding: 1)));
-            layers.Add(($"{3 * i + 1}", GroupNorm(32, channels)));
+            layers.Add(Conv2d(channels, channels, 3, stride: 1, padding: 1));
+            if (norm == HeadNorm.GroupNorm) layers.Add(GroupNorm(32, channels));
             // In place (the reference's nn.ReLU() is not; same values and gradients): GroupNorm's backward needs
-            // its input, not its output, so the GroupNorm output can be overwritten.
-            layers.Add(($"{3 * i + 2}", ReLU(inplace: true)));
+            // its input, not its output, so the GroupNorm output can be overwritten. Without GroupNorm the conv's
+            // backward needs only its input and weight, so overwriting its output is safe as well.
+            layers.Add(ReLU(inplace: true));
         }
-        return Sequential(layers);
+        // Named by position as nn.Sequential does: conv 3i / GN 3i+1 / ReLU 3i+2, or conv 2i / ReLU 2i+1.
+        return Sequential(layers.Select((m, index) => ($"{index}", m)).ToList());
     }
 
     // fcos.py l.637-652: every conv N(0, 0.01) with bias 0, every GroupNorm weight 1 / bias 0, then the

@@ -12,8 +12,8 @@ public class DefcnHeadTests
 
     private static readonly int[] Strides = { 8, 16, 32, 64, 128 };
 
-    private static DefcnHead Head(int channels = 32, int k = 5, HeadSettings? settings = null, FilterSettings? filter = null) =>
-        new(Strides.Select(s => new ShapeSpec(channels, s)).ToArray(), k, settings ?? new HeadSettings(NumConvs: 1), filter);
+    private static DefcnHead Head(int channels = 32, int k = 5, HeadOptions? settings = null, FilterOptions? filter = null) =>
+        new(Strides.Select(s => new ShapeSpec(channels, s)).ToArray(), k, settings ?? new HeadOptions(NumConvs: 1), filter);
 
     /// <summary>P3..P7 sizes of an image padded to a multiple of 32: H/8, H/16, H/32, then ceil halves.</summary>
     private static (long H, long W)[] LevelSizes(int h, int w)
@@ -53,7 +53,7 @@ public class DefcnHeadTests
     public void InitialisationFollowsTheReference()
     {
         manual_seed(3);
-        using var head = Head(channels: 64, k: 80, settings: new HeadSettings(NumConvs: 4, PriorProb: 0.01));
+        using var head = Head(channels: 64, k: 80, settings: new HeadOptions(NumConvs: 4, PriorProb: 0.01));
         var state = head.state_dict();
         foreach (var (key, value) in state)
         {
@@ -75,7 +75,7 @@ public class DefcnHeadTests
     [Fact]
     public void StateKeysAreTheOfficialOnes()
     {
-        using var head = Head(settings: new HeadSettings(NumConvs: 2));
+        using var head = Head(settings: new HeadOptions(NumConvs: 2));
         var keys = head.state_dict().Keys.ToHashSet();
         var expected = new List<string>();
         foreach (var tower in new[] { "cls_subnet", "bbox_subnet" })
@@ -84,9 +84,9 @@ public class DefcnHeadTests
         expected.AddRange(Enumerable.Range(0, 5).Select(l => $"scales.{l}.scale"));
         Assert.Equal(expected.OrderBy(s => s, StringComparer.Ordinal), keys.OrderBy(s => s, StringComparer.Ordinal));
 
-        using var noFilter = Head(filter: new FilterSettings(Enabled: false));
+        using var noFilter = Head(filter: new FilterOptions(Enabled: false));
         Assert.DoesNotContain(noFilter.state_dict().Keys, k => k.StartsWith("max3d") || k.StartsWith("filter"));
-        using var woGn = Head(filter: new FilterSettings(UseNorm: false));
+        using var woGn = Head(filter: new FilterOptions(UseNorm: false));
         Assert.DoesNotContain(woGn.state_dict().Keys, k => k.StartsWith("max3d.norm"));
     }
 

@@ -1,3 +1,4 @@
+using Research.Core.Dense;
 using Research.Core.Modeling;
 using Research.Core.Modeling.Head;
 using Xunit;
@@ -11,8 +12,8 @@ public class HeadParityTests
     private static DefcnHead Build(bool filter) => new(
         HeadFixtures.Strides.Select(s => new ShapeSpec(HeadFixtures.Channels, s)).ToArray(),
         HeadFixtures.NumClasses,
-        new HeadSettings(NumConvs: HeadFixtures.NumConvs),
-        new FilterSettings(Enabled: filter, KernelSize: 3, Tau: 2));
+        new HeadOptions(NumConvs: HeadFixtures.NumConvs),
+        new FilterOptions(Enabled: filter, KernelSize: 3, Tau: 2));
 
     [Theory]
     [InlineData("head_full.safetensors", true)]

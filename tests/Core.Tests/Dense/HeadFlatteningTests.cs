@@ -1,9 +1,10 @@
+using Research.Core.Dense;
 using Research.Core.Modeling;
 using Research.Core.Runtime;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Research.Core.Tests.Modeling;
+namespace Research.Core.Tests.Dense;
 
 public class HeadFlatteningTests
 {

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Research.Core.Modeling;
+namespace Research.Core.Dense;
 
 /// <summary>
 /// Box coding of DeFCN/FCOS: a box is the four distances (l, t, r, b) from a shift to its sides

@@ -1,31 +1,31 @@
+using Research.Core.Data;
+using Research.Core.Detectors;
 using Research.Core.Inference;
-using Research.Core.Modeling;
 using static TorchSharp.torch;
 
 namespace Research.Core.SingleObjectTracking;
 
 /// <summary>
-/// A trained DeFCN as the tracker's detector (<see cref="DetectInCrop"/>): the crop, zero-padded bottom/right
-/// to a multiple of 32 as in training, goes through the network without gradients and DeFCN's NMS-free
-/// post-processing; the tracker then takes the best box. The model must be in eval mode while it runs
-/// (<see cref="TrackingEvaluator"/> switches it and restores the flag).
+/// A trained detector as the tracker's detector (<see cref="Detect"/>): the crop, zero-padded bottom/right to a
+/// multiple of 32 as in training, goes through the network without gradients and its post-processing (NMS-free
+/// in DeFCN); the tracker then takes the best box. Crops arrive normalised (<see cref="FrameNormalization"/>).
 /// </summary>
-public sealed class DefcnCropDetector
+public sealed class CropDetector
 {
-    private readonly Defcn _model;
-    private readonly DetectionPostProcessor _postProcessor;
+    private readonly DenseDetector _model;
+    private readonly InferenceSettings _settings;
     private readonly int _class;
 
     /// <summary>
     /// model: the detector (its first class, index 0, is "target" as <see cref="TrackingCropBatchSource"/>
     /// labels it); settings: post-processing (default: the model's own, NMS-free in DeFCN).
     /// </summary>
-    public DefcnCropDetector(Defcn model, InferenceSettings? settings = null, int targetClass = 0)
+    public CropDetector(DenseDetector model, InferenceSettings? settings = null, int targetClass = 0)
     {
         if (targetClass < 0 || targetClass >= model.NumClasses)
             throw new ArgumentOutOfRangeException(nameof(targetClass), targetClass, $"target class must be in [0, {model.NumClasses})");
         _model = model;
-        _postProcessor = settings is null ? model.PostProcessor : new DetectionPostProcessor(settings, model.PostProcessor.BoxTransform);
+        _settings = settings ?? model.InferenceSettings;
         _class = targetClass;
     }
 
@@ -38,16 +38,10 @@ public sealed class DefcnCropDetector
     {
         if (crop.dim() != 3 || crop.shape[0] != 3) throw new ArgumentException($"crop must be (3, S, S), got ({string.Join(", ", crop.shape)})");
         using var scope = NewDisposeScope();
-        using var _ = no_grad();
         int height = (int)crop.shape[1], width = (int)crop.shape[2];
-        var paddedH = (height + 31) / 32 * 32;
-        var paddedW = (width + 31) / 32 * 32;
-        var device = _model.parameters().First().device;
-        var images = nn.functional.pad(crop.to(device), new long[] { 0, paddedW - width, 0, paddedH - height }).unsqueeze(0); // (1, 3, H', W')
-        using var outputs = _model.forward(images);
-        var shifts = _model.Shifts(outputs);
-        // As Predict: boxes clipped to the crop and empty ones dropped (the training labels are clipped to it too).
-        using var detections = _postProcessor.Process(outputs, shifts, new[] { (height, width) }, new[] { (height, width) })[0];
+        // As Predict everywhere: boxes clipped to the crop and empty ones dropped (the training labels are clipped to it too).
+        using var batch = new ImageBatch(crop.unsqueeze(0), new[] { (height, width) }, new[] { (height, width) }, new long[] { 0 });
+        using var detections = _model.Predict(batch, new[] { _settings })[0][0];
         var keep = detections.Classes.eq(_class);
         var boxes = detections.Boxes[keep].cpu();   // (D, 4)
         var scores = detections.Scores[keep].cpu(); // (D)

@@ -1,13 +1,12 @@
 using System.Globalization;
 using Research.Core.Data;
-using Research.Core.Inference;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Research.Core.Modeling;
+namespace Research.Core.Detectors;
 
 /// <summary>
-/// The forward-pass walkthrough behind scripts/trace.fsx: runs one batch through a <see cref="Defcn"/> in eval
+/// The forward-pass walkthrough behind scripts/trace.fsx: runs one batch through a <see cref="DenseDetector"/> in eval
 /// mode and writes every stage's tensor shape and statistics (backbone internals when they are reachable
 /// by forward hooks, backbone/FPN outputs, towers, MaxFiltering input/output, head outputs, shifts,
 /// flattened tensors) and the final detections.
@@ -15,7 +14,7 @@ namespace Research.Core.Modeling;
 public static class ForwardTrace
 {
     /// <summary>Writes the trace of <paramref name="batch"/> (usually one image) to <paramref name="output"/>.</summary>
-    public static void Run(Defcn model, ImageBatch batch, TextWriter output, int detectionsShown = 5)
+    public static void Run(DenseDetector model, ImageBatch batch, TextWriter output, int detectionsShown = 5)
     {
         var wasTraining = model.training;
         model.eval();
@@ -24,12 +23,13 @@ public static class ForwardTrace
         {
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            Line(output, "input.images", batch.Images);
+            var images = model.Preprocess(batch);                               // (N, 3, H, W) normalised, padded
+            Line(output, "input.images", images);
             hooks.AddRange(HookBackboneChildren(model.Backbone, output));
-            using var outputs = model.Forward(batch.Images, (stage, value) => Line(output, stage, value));
+            using var outputs = model.Forward(images, (stage, value) => Line(output, stage, value));
             var shifts = model.Shifts(outputs);
             for (var l = 0; l < shifts.Length; l++)
-                output.WriteLine($"{"shifts." + model.Head.LevelName(l),-28} {Shape(shifts[l]),-22} first ({Num(shifts[l][0, 0])}, {Num(shifts[l][0, 1])})  last ({Num(shifts[l][-1, 0])}, {Num(shifts[l][-1, 1])})  stride {model.ShiftGenerator.Strides[l]}");
+                output.WriteLine($"{"shifts." + model.LevelName(l),-28} {Shape(shifts[l]),-22} first ({Num(shifts[l][0, 0])}, {Num(shifts[l][0, 1])})  last ({Num(shifts[l][-1, 0])}, {Num(shifts[l][-1, 1])})  stride {model.ShiftGenerator.Strides[l]}");
             var (cls, reg, flt) = outputs.Flatten();
             Line(output, "flat.logits (N,R,K)", cls);
             Line(output, "flat.bbox_reg (N,R,4)", reg);
@@ -37,7 +37,7 @@ public static class ForwardTrace
             else Line(output, "flat.filter (N,R,1)", flt);
             var score = flt is null ? cls.sigmoid() : cls.sigmoid() * flt.sigmoid();
             Line(output, "score sigmoid(cls)·sigmoid(f)", score);
-            var detections = model.PostProcessor.Process(outputs, shifts, batch.ImageSizes, batch.OriginalSizes);
+            var detections = model.CreatePostProcessor(model.InferenceSettings).Process(outputs, shifts, batch.ImageSizes, batch.OriginalSizes);
             for (var i = 0; i < detections.Count; i++)
             {
                 using var d = detections[i];

@@ -1,3 +1,5 @@
+using Research.Core.Detectors;
+using Research.Core.Tests.Modeling;
 using Research.Core.Modeling;
 using Research.Core.Modeling.Backbone;
 using Research.Core.Modeling.Head;
@@ -7,7 +9,7 @@ using Research.Core.Tests.Modeling.Head;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Research.Core.Tests.Modeling;
+namespace Research.Core.Tests.Detectors;
 
 /// <summary>
 /// Backward of the whole network against the official code (generate_defcn_grad_fixture.py): the narrow
@@ -40,7 +42,7 @@ public class DefcnGradientParityTests
         var gx = HeadFixtures.Load("defcn_r50_narrow_grad.safetensors");
         using var model = new Defcn(
             ResNetFpnBuilder.Build(depth: 50, stemOutChannels: 8, res2OutChannels: 8, widthPerGroup: 2, outChannels: 32),
-            numClasses: 3, head: new HeadSettings(NumConvs: 1)) { ChannelsLast = channelsLast };
+            numClasses: 3, head: new HeadOptions(NumConvs: 1)) { ChannelsLast = channelsLast };
         var weights = fx.Where(kv => kv.Key.StartsWith("model.")).ToDictionary(kv => kv.Key["model.".Length..], kv => kv.Value);
         WeightLoader.LoadStateDict(model, weights, "defcn_r50_narrow.safetensors");
         var folded = 0;

@@ -5,21 +5,23 @@ using static TorchSharp.torch;
 namespace Research.Core.Losses;
 
 /// <summary>
-/// The training objective of one batch: named scalar losses (<c>loss_cls</c>, <c>loss_box_reg</c>,
-/// <c>loss_cls_aux</c> when the auxiliary loss is on), whose plain sum is the total, and diagnostics
-/// for logging (<c>num_fg_per_gt</c>, <c>num_fg_per_gt_aux</c>, <c>mean_matched_iou</c>).
+/// The training objective of one batch (detectron2's loss dictionary): named scalar losses (DeFCN:
+/// <c>loss_cls</c>, <c>loss_box_reg</c>, <c>loss_cls_aux</c> when the auxiliary loss is on), whose plain sum is
+/// the total, and diagnostics for logging (<c>num_fg_per_gt</c>, <c>num_fg_per_gt_aux</c>, <c>mean_matched_iou</c>).
 /// </summary>
-public sealed class DefcnLossOutput : IDisposable
+public sealed class DetectorLosses : IDisposable
 {
-    internal DefcnLossOutput(Dictionary<string, Tensor> losses, Dictionary<string, double> diagnostics, IReadOnlyList<AssignmentResult> potoMatches)
+    /// <summary>Wraps the terms (this object owns the loss tensors).</summary>
+    public DetectorLosses(IReadOnlyDictionary<string, Tensor> losses, IReadOnlyDictionary<string, double> diagnostics,
+        IReadOnlyList<AssignmentResult>? matches = null)
     {
         Losses = losses;
         Diagnostics = diagnostics;
-        PotoMatches = potoMatches;
+        Matches = matches;
     }
 
-    /// <summary>Per image: the POTO pairs (GT index, shift index r in 0..R−1), sorted by GT (for visualisation).</summary>
-    public IReadOnlyList<AssignmentResult> PotoMatches { get; }
+    /// <summary>One-to-one rules: per image the pairs (GT index, shift index r in 0..R−1), sorted by GT; null otherwise.</summary>
+    public IReadOnlyList<AssignmentResult>? Matches { get; }
 
     /// <summary>Scalar loss tensors by name; they carry gradients to the head outputs.</summary>
     public IReadOnlyDictionary<string, Tensor> Losses { get; }

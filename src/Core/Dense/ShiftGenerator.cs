@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Research.Core.Modeling;
+namespace Research.Core.Dense;
 
 /// <summary>
 /// The points ("shifts") at which a dense detector predicts: one per feature-map location, at

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Research.Core.Modeling;
+namespace Research.Core.Dense;
 
 /// <summary>
 /// Flattening of per-level dense outputs into one tensor per image over all positions (DESIGN §4):

@@ -1,3 +1,5 @@
+using Research.Core.Detectors;
+using Research.Core.Tests.Modeling;
 using Research.Core.Data;
 using Research.Core.Modeling;
 using Research.Core.Modeling.Head;
@@ -5,7 +7,7 @@ using Research.Core.Runtime;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Research.Core.Tests.Modeling;
+namespace Research.Core.Tests.Detectors;
 
 public class ForwardTraceTests
 {
@@ -15,7 +17,7 @@ public class ForwardTraceTests
     public void TraceReportsEveryStageWithItsShape()
     {
         manual_seed(4);
-        using var model = new Defcn(new TinyBackbone(), 3, new HeadSettings(NumConvs: 1));
+        using var model = new Defcn(new TinyBackbone(), 3, new HeadOptions(NumConvs: 1));
         using var batch = new ImageBatch(randn(1, 3, 64, 96), new[] { (60, 90) }, new[] { (120, 180) }, new long[] { 7 });
         var text = new StringWriter();
         ForwardTrace.Run(model, batch, text);

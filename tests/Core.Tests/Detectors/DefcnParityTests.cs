@@ -1,3 +1,5 @@
+using Research.Core.Detectors;
+using Research.Core.Tests.Modeling;
 using Research.Core.Data;
 using Research.Core.Modeling;
 using Research.Core.Modeling.Backbone;
@@ -8,7 +10,7 @@ using System.Text.Json;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Research.Core.Tests.Modeling;
+namespace Research.Core.Tests.Detectors;
 
 /// <summary>
 /// The whole network against the official code: a narrow official R-50 DeFCN (generate_defcn_fixture.py)
@@ -19,7 +21,7 @@ public class DefcnParityTests
 {
     private static Defcn NarrowModel() => new(
         ResNetFpnBuilder.Build(depth: 50, stemOutChannels: 8, res2OutChannels: 8, widthPerGroup: 2, outChannels: 32),
-        numClasses: 3, head: new HeadSettings(NumConvs: 1));
+        numClasses: 3, head: new HeadOptions(NumConvs: 1));
 
     [Fact]
     public void NarrowR50OutputsAndDetectionsMatchOfficial()

@@ -1,3 +1,5 @@
+using Research.Core.Detectors;
+using Research.Core.Tests.Modeling;
 using Research.Core.Data;
 using Research.Core.Inference;
 using Research.Core.Modeling;
@@ -7,16 +9,16 @@ using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Research.Core.Tests.Modeling;
+namespace Research.Core.Tests.Detectors;
 
 public class DefcnTests
 {
     public DefcnTests() => TorchRuntime.EnsureLoaded();
 
-    private static Defcn Model(FilterSettings? filter = null, InferenceSettings? inference = null)
+    private static Defcn Model(FilterOptions? filter = null, InferenceSettings? inference = null)
     {
         manual_seed(21);
-        var model = new Defcn(new TinyBackbone(), numClasses: 4, head: new HeadSettings(NumConvs: 1), filter: filter, inference: inference);
+        var model = new Defcn(new TinyBackbone(), numClasses: 4, head: new HeadOptions(NumConvs: 1), filter: filter, inference: inference);
         // A less confident prior so that random images give detections above the 0.05 threshold.
         using (no_grad()) model.state_dict()["head.cls_score.bias"].fill_(-1.0);
         return model;
@@ -38,7 +40,7 @@ public class DefcnTests
         Assert.Contains("head.cls_subnet.0.weight", keys);
         Assert.Contains("head.max3d.norm.weight", keys);
         Assert.Contains("head.scales.4.scale", keys);
-        using var noFilter = Model(new FilterSettings(Enabled: false));
+        using var noFilter = Model(new FilterOptions(Enabled: false));
         Assert.DoesNotContain(noFilter.state_dict().Keys, k => k.StartsWith("head.filter") || k.StartsWith("head.max3d"));
     }
 

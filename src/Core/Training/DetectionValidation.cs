@@ -1,14 +1,13 @@
-using Research.Core.Assignment;
 using Research.Core.Data;
+using Research.Core.Detectors;
+using Research.Core.Evaluation;
 using Research.Core.Inference;
-using Research.Core.Modeling;
-using Research.Core.Modeling.Head;
 using Research.Core.Runtime;
 using Research.Core.Visualization;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Research.Core.Evaluation;
+namespace Research.Core.Training;
 
 /// <summary>One way of post-processing the same network outputs, evaluated under its own metric prefix.</summary>
 /// <param name="Prefix">Metric prefix, e.g. <c>bbox/</c> (no NMS) or <c>bbox_nms/</c>.</param>
@@ -19,12 +18,14 @@ public sealed record EvaluationVariant(string Prefix, InferenceSettings Settings
 public sealed record DetectorEvaluationReport(IReadOnlyDictionary<string, double> Metrics, IReadOnlyList<string> Files);
 
 /// <summary>
-/// COCO evaluation of a detector on a validation set: one forward pass per batch, post-processed by every
-/// variant (e.g. without NMS — the DeFCN setting — and with NMS, to show the NMS-free claim honestly),
-/// each evaluated with pycocotools semantics against the set's annotation file. Writes each variant's
-/// results json and a few pictures of detections next to the ground truth.
+/// The loop that runs a detector over a validation set and scores it: every image through
+/// <see cref="DenseDetector.Predict(ImageBatch, IReadOnlyList{InferenceSettings})"/> (each image alone, one forward
+/// pass decoded by every variant — e.g. without NMS, the DeFCN setting, and with NMS, to show the NMS-free claim
+/// honestly), each variant's detections scored with pycocotools semantics (<see cref="CocoEvaluator"/>, which sees
+/// detections and ground truth only). Writes each variant's results json, a few pictures of detections next to
+/// the ground truth and, when asked, the first image's assignment by the detector's own rule.
 /// </summary>
-public sealed class DetectorEvaluator
+public sealed class DetectionValidation
 {
     private readonly CocoDataset _dataset;
     private readonly InputOptions _input;
@@ -33,17 +34,19 @@ public sealed class DetectorEvaluator
     private readonly CocoGroundTruth _groundTruth;
     private readonly int _pictures;
     private readonly double _pictureScoreThresh;
-    private readonly PotoAssigner? _assigner;
+    private readonly bool _drawAssignment;
 
     /// <summary>
-    /// Creates an evaluator; the ground truth is read once from the dataset's annotation file. With an
-    /// <paramref name="assigner"/>, the first image's POTO assignment is drawn too (candidate quality per level,
-    /// the chosen shift of each GT), as the model sees it at this point of training.
+    /// Creates the loop; the ground truth is read once from the dataset's annotation file. With
+    /// <paramref name="drawAssignment"/> (and <paramref name="pictures"/> &gt; 0), the first image's assignment by the
+    /// detector's <see cref="DenseDetector.AssignmentRule"/> is drawn too (candidate quality per level, the chosen
+    /// shift of each GT), as the model sees it at this point of training. <paramref name="batchSize"/> is the
+    /// number of images decoded ahead together; the forward pass always sees one image.
     /// </summary>
-    public DetectorEvaluator(CocoDataset dataset, InputOptions input, int batchSize, IReadOnlyList<EvaluationVariant> variants,
-        int pictures = 4, double pictureScoreThresh = 0.3, PotoAssigner? assigner = null)
+    public DetectionValidation(CocoDataset dataset, InputOptions input, int batchSize, IReadOnlyList<EvaluationVariant> variants,
+        int pictures = 4, double pictureScoreThresh = 0.3, bool drawAssignment = false)
     {
-        _assigner = assigner;
+        _drawAssignment = drawAssignment;
         if (variants.Count == 0) throw new ArgumentException("at least one evaluation variant is needed", nameof(variants));
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
         _dataset = dataset;
@@ -62,47 +65,33 @@ public sealed class DetectorEvaluator
     /// Evaluates <paramref name="model"/> (eval mode, no gradients; its training flag is restored) and
     /// writes <c>detections_&lt;prefix&gt;.json</c> and pictures into <paramref name="outputDir"/>.
     /// </summary>
-    public DetectorEvaluationReport Evaluate(Defcn model, string outputDir, Action<int, int>? progress = null)
+    public DetectorEvaluationReport Evaluate(DenseDetector model, string outputDir, Action<int, int>? progress = null)
     {
         Directory.CreateDirectory(outputDir);
-        var processors = _variants.Select(v => new DetectionPostProcessor(v.Settings)).ToArray();
+        var settings = _variants.Select(v => v.Settings).ToArray();
         var results = _variants.Select(_ => new List<CocoDetection>()).ToArray();
         var pictureDets = new Dictionary<long, IReadOnlyList<DrawnBox>>();
         var files = new List<string>();
-        var device = model.parameters().FirstOrDefault()?.device ?? CPU;
-        var wasTraining = model.training;
-        model.eval();
-        try
+        var drawAssignment = _drawAssignment && _pictures > 0;
+        var loader = new EvalBatchLoader(_dataset, _input, _batchSize, withTargets: drawAssignment);
+        var done = 0;
+        foreach (var batch in loader)
         {
-            var loader = new EvalBatchLoader(_dataset, _input, _batchSize, withTargets: _assigner != null && _pictures > 0);
-            var done = 0;
-            foreach (var batch in loader)
-            {
-                using var b = batch;
-                using var scope = NewDisposeScope();
-                using var _ = no_grad();
-                var images = b.Images.to(device);
-                using var outputs = model.forward(images);
-                var shifts = model.Shifts(outputs);
-                if (done == 0 && _assigner != null && _pictures > 0 && b.Targets != null)
-                    files.Add(WriteAssignmentPicture(outputs, shifts, b, outputDir));
-                for (var v = 0; v < processors.Length; v++)
+            using var b = batch;
+            using var scope = NewDisposeScope();
+            if (done == 0 && drawAssignment && b.Targets != null && WriteAssignmentPicture(model, b, outputDir) is { } picture)
+                files.Add(picture);
+            var perVariant = model.Predict(b, settings);                         // [variant][image]
+            for (var v = 0; v < perVariant.Count; v++)
+                for (var i = 0; i < perVariant[v].Count; i++)
                 {
-                    var dets = processors[v].Process(outputs, shifts, b.ImageSizes, b.OriginalSizes);
-                    for (var i = 0; i < dets.Count; i++)
-                    {
-                        Collect(b.ImageIds[i], dets[i], results[v]);
-                        if (v == 0 && pictureDets.Count < _pictures)
-                            pictureDets[b.ImageIds[i]] = DetectionPicture.FromTensors(dets[i].Boxes.cpu(), dets[i].Classes.cpu(), dets[i].Scores.cpu());
-                    }
+                    using var dets = perVariant[v][i];
+                    Collect(b.ImageIds[i], dets, results[v]);
+                    if (v == 0 && pictureDets.Count < _pictures)
+                        pictureDets[b.ImageIds[i]] = DetectionPicture.FromTensors(dets.Boxes.cpu(), dets.Classes.cpu(), dets.Scores.cpu());
                 }
-                done += b.Count;
-                progress?.Invoke(done, _dataset.Images.Count);
-            }
-        }
-        finally
-        {
-            if (wasTraining) model.train();
+            done += b.Count;
+            progress?.Invoke(done, _dataset.Images.Count);
         }
 
         var metrics = new Dictionary<string, double>();
@@ -126,30 +115,31 @@ public sealed class DetectorEvaluator
         return new DetectorEvaluationReport(metrics, files);
     }
 
-    /// <summary>POTO's quality matrix (M × R, −1 outside the prior) of the batch's first image, drawn per level.</summary>
-    private string WriteAssignmentPicture(HeadOutputs outputs, Tensor[] shifts, ImageBatch batch, string outputDir)
+    /// <summary>
+    /// The rule's quality matrix (M × R) of the batch's first image, drawn per level with each GT's chosen shift;
+    /// null (nothing drawn) for a rule without a quality matrix.
+    /// </summary>
+    private string? WriteAssignmentPicture(DenseDetector model, ImageBatch batch, string outputDir)
     {
-        var (logits, deltas, filter) = outputs.Flatten();                  // (N, R, K), (N, R, 4), (N, R, 1)
-        var sizes = outputs.LevelSizes.Select(s => ((int)s.Height, (int)s.Width)).ToArray();
-        var targets = batch.Targets!.Select(t => t.Boxes.device == logits.device ? t : t.To(logits.device)).ToArray();
-        using var poto = _assigner!.Assign(logits, deltas, filter, cat(shifts, 0), sizes, targets);
-        var problem = poto.Qualities[0];
+        var (assignment, sizes) = model.ExplainAssignment(batch, 0);
+        using var _ = assignment;
+        if (assignment.Qualities is null || assignment.Matches is null) return null;
+        var png = Path.Combine(outputDir, $"assignment_{batch.ImageIds[0]}.png");
+        var problem = assignment.Qualities[0];
         var dense = problem.ToDense();                                      // M × R row-major
         var quality = new float[problem.Rows, problem.Cols];
         for (var i = 0; i < problem.Rows; i++)
             for (var r = 0; r < problem.Cols; r++) quality[i, r] = (float)dense[(long)i * problem.Cols + r];
         var chosen = Enumerable.Repeat(-1L, problem.Rows).ToArray();
-        var match = poto.Matches[0];
+        var match = assignment.Matches[0];
         for (var k = 0; k < match.Count; k++) chosen[match.Rows[k]] = match.Columns[k];
         var classes = HostCopy.Longs(batch.Targets![0].Classes);
-        var png = Path.Combine(outputDir, $"assignment_{batch.ImageIds[0]}.png");
         AssignmentPicture.Write(png, quality, sizes, chosen, new AssignmentPictureOptions
         {
             GtLabels = classes.Select((c, i) => $"{_dataset.ClassNames[(int)c]} #{i}").ToArray(),
         });
         return png;
     }
-
     private void Collect(long imageId, Detections dets, List<CocoDetection> into)
     {
         var boxes = HostCopy.Floats(dets.Boxes);     // (D, 4) XYXY, original frame

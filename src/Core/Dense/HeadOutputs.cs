@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Research.Core.Modeling.Head;
+namespace Research.Core.Dense;
 
 /// <summary>
 /// Raw per-level outputs of the DeFCN head (official FCOSHead.forward): for each level l (P3 first)

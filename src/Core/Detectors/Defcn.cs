@@ -1,0 +1,76 @@
+using Research.Core.Assignment;
+using Research.Core.Data;
+using Research.Core.Dense;
+using Research.Core.Inference;
+using Research.Core.Losses;
+using Research.Core.Modeling;
+using Research.Core.Modeling.Head;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Research.Core.Detectors;
+
+/// <summary>
+/// DeFCN (official fcos.py FCOS) on the dense-detector base: the DeFCN head (with or without 3D Max Filtering),
+/// POTO one-to-one assignment, the optional auxiliary one-to-many loss, and NMS-free post-processing with
+/// score = sigmoid(cls)·sigmoid(filter). State-dict keys equal the official model's
+/// (<c>backbone.bottom_up.res2.0.conv1.weight</c>, <c>head.cls_subnet.0.weight</c>, ...).
+/// </summary>
+public sealed class Defcn : DenseDetector
+{
+    private readonly DefcnCriterion _criterion;
+
+    /// <summary>Creates the detector.</summary>
+    /// <param name="backbone">A <c>Module&lt;Tensor, Tensor[]&gt;</c> that also implements <see cref="IBackbone"/>:
+    /// images (N, 3, H, W) → L maps (N, C, H_l, W_l), finest first.</param>
+    /// <param name="numClasses">Number of classes K (config <c>model.num_classes</c>).</param>
+    /// <param name="head">Towers, prior and tower norm (config <c>model.head</c>); null = reference.</param>
+    /// <param name="filter">Filter branch and 3D Max Filtering (config <c>model.filter</c>); null = reference.</param>
+    /// <param name="inference">Test-time post-processing (config <c>model.test</c>); null = reference.</param>
+    /// <param name="poto">Assignment (config <c>model.poto</c>); null = reference.</param>
+    /// <param name="loss">Focal α/γ and GIoU weight (config <c>model.loss</c>); null = reference.</param>
+    /// <param name="auxiliaryLoss">The auxiliary one-to-many loss <c>loss_cls_aux</c> (config <c>model.loss.aux</c>).</param>
+    /// <param name="normalization">Pixel normalisation of raw batches (config <c>input.pixel_mean/std</c>); null when batches arrive normalised.</param>
+    /// <param name="shiftOffset">Shift offset in strides (SHIFT_GENERATOR.OFFSET, 0.5 in the DeFCN configs).</param>
+    /// <param name="sizeDivisibility">Input padding multiple (config <c>input.size_divisibility</c>).</param>
+    public Defcn(Module<Tensor, Tensor[]> backbone, int numClasses, HeadOptions? head = null, FilterOptions? filter = null,
+        InferenceSettings? inference = null, PotoOptions? poto = null, DefcnLossOptions? loss = null, bool auxiliaryLoss = true,
+        PixelNormalization? normalization = null, double shiftOffset = 0.5, int sizeDivisibility = 32)
+        : base(nameof(Defcn), backbone, shapes => new DefcnHead(shapes, numClasses, head, filter), normalization, shiftOffset, sizeDivisibility)
+    {
+        InferenceSettings = inference ?? InferenceSettings.Reference;
+        InferenceSettings.Validate();
+        Poto = poto ?? PotoOptions.Reference;
+        var strides = BackboneShapes.Select(s => s.Stride).ToArray();
+        var oneToOne = new PotoAssigner(strides, numClasses, Poto.Alpha, Poto.CenterSamplingRadius);
+        var auxiliary = auxiliaryLoss ? new AuxAssigner(numClasses, Poto.Alpha, Poto.AuxTopK) : null;
+        _criterion = new DefcnCriterion(oneToOne, auxiliary, loss);
+        PostProcessor = new DetectionPostProcessor(InferenceSettings);
+    }
+
+    /// <summary>The head.</summary>
+    public DefcnHead Head => (DefcnHead)HeadModule;
+
+    /// <summary>Assignment settings in use.</summary>
+    public PotoOptions Poto { get; }
+
+    /// <summary>The training objective (POTO, auxiliary rule, focal and GIoU losses).</summary>
+    public DefcnCriterion Criterion => _criterion;
+
+    /// <summary>The post-processor of the detector's own test settings.</summary>
+    public DetectionPostProcessor PostProcessor { get; }
+
+    /// <inheritdoc />
+    public override InferenceSettings InferenceSettings { get; }
+
+    /// <inheritdoc />
+    public override IAssignmentRule AssignmentRule => _criterion.Rule;
+
+    /// <inheritdoc />
+    public override IPostProcessor CreatePostProcessor(InferenceSettings settings) =>
+        settings == InferenceSettings ? PostProcessor : new DetectionPostProcessor(settings, PostProcessor.BoxTransform);
+
+    /// <inheritdoc />
+    protected override DetectorLosses ComputeLosses(DensePredictions predictions, IReadOnlyList<DetectionTarget> targets) =>
+        _criterion.Compute(predictions, targets);
+}

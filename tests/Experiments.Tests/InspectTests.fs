@@ -1,0 +1,86 @@
+/// `trace` through the one config loader (a config, or experiments/base.yaml without one), and config keys
+/// that reach the model (`model.head.norm`).
+module Research.Experiments.Tests.InspectTests
+
+open System
+open System.IO
+open Expecto
+open Research.Core.Modeling.Head
+open Research.Experiments
+open Research.Experiments.Tests.TestFiles
+
+/// Runs `f` with stdout and stderr captured; returns its result and both texts.
+let private capturing (f: unit -> 'a) =
+    let out, err = Console.Out, Console.Error
+    use o = new StringWriter()
+    use e = new StringWriter()
+    Console.SetOut o
+    Console.SetError e
+    try
+        let result = f ()
+        result, o.ToString(), e.ToString()
+    finally
+        Console.SetOut out
+        Console.SetError err
+
+/// Overrides that make the reference config trace in seconds: a small R-18, a tiny generated set in `dir`.
+let private small (dir: string) =
+    [ "model.backbone.depth=18"
+      "model.backbone.res2_out_channels=64"
+      "model.backbone.stride_in_1x1=false"
+      "model.fpn.out_channels=64"
+      "input.min_size_test=96"
+      "input.max_size_test=128"
+      "data.synthetic.train_images=2"
+      "data.synthetic.val_images=1"
+      sprintf "data.synthetic.cache_dir=%s" (Path.Combine(dir, "synthetic")) ]
+
+[<Tests>]
+let tests =
+    testSequenced
+    <| testList "Inspect" [
+        test "trace without a config traces experiments/base.yaml with the overrides applied through the config loader" {
+            withTempDir "research-inspect-tests" (fun dir ->
+                let code, out, err = capturing (fun () -> Inspect.trace (Array.ofList ("model.filter.tau=4" :: small dir)))
+                Expect.equal code 0 (sprintf "trace exits 0: %s" err)
+                Expect.stringContains out (Path.Combine("experiments", "base.yaml")) "the config traced is base.yaml"
+                Expect.stringContains out "DeFCN R-18" "the override of model.backbone.depth reached the model"
+                Expect.stringContains out "head.max3d.out.p7" "P3-P7 of the reference, with 3DMF"
+                Expect.stringContains out "(1, 3, 96, 128)" "the val image at input.min_size_test, padded to 32"
+                Expect.stringContains out "detections[0]:" "and its detections")
+        }
+
+        test "trace refuses bad keys and options the way every command does: one line naming the key, exit 2" {
+            let code, _, err = capturing (fun () -> Inspect.trace [| "model.fliter.tau=2" |])
+            Expect.equal code 2 "bad key exits 2"
+            Expect.stringContains err "model.fliter.tau" "names the key"
+            Expect.stringContains err "model.filter" "suggests the right one"
+            let code, _, err = capturing (fun () -> Inspect.trace [| "model.filter.norm=true" |])
+            Expect.equal code 2 "a bool where the schema has GN | none exits 2"
+            Expect.stringContains err "model.filter.norm" "names the key"
+            let code, _, err = capturing (fun () -> Inspect.trace [| "--bogus" |])
+            Expect.equal code 2 "unknown option exits 2"
+            Expect.stringContains err "--bogus" "names the option"
+        }
+
+        test "model.head.norm reaches the head: GN builds conv/GN/ReLU blocks, none builds conv/ReLU with the keys nn.Sequential gives" {
+            let build overrides =
+                let resolved = valueOf (Config.load quickstart overrides)
+                Run.buildModel resolved.Config
+            use gn = build [ "model.head.num_convs=2" ]
+            use none = build [ "model.head.num_convs=2"; "model.head.norm=none" ]
+            let keys (m: Research.Core.Detectors.Defcn) = m.state_dict().Keys |> Seq.filter (fun k -> k.StartsWith "head.cls_subnet.") |> List.ofSeq
+            Expect.equal gn.Head.Settings.Norm HeadNorm.GroupNorm "GN by default"
+            Expect.equal (keys gn) [ "head.cls_subnet.0.weight"; "head.cls_subnet.0.bias"; "head.cls_subnet.1.weight"; "head.cls_subnet.1.bias"
+                                     "head.cls_subnet.3.weight"; "head.cls_subnet.3.bias"; "head.cls_subnet.4.weight"; "head.cls_subnet.4.bias" ] "conv 3i, GN 3i+1"
+            Expect.equal none.Head.Settings.Norm HeadNorm.None "none reaches the head"
+            Expect.equal (keys none) [ "head.cls_subnet.0.weight"; "head.cls_subnet.0.bias"; "head.cls_subnet.2.weight"; "head.cls_subnet.2.bias" ] "conv 2i, no GN"
+        }
+
+        test "with no GroupNorm in the head, FPN widths that are not multiples of 32 are accepted; with GN the refusal names the norm keys" {
+            let r = Config.load quickstart [ "model.fpn.out_channels=48"; "model.head.norm=none"; "model.filter.norm=none" ]
+            Expect.isOk r "48 channels without any GroupNorm"
+            let e = errorOf (Config.load quickstart [ "model.fpn.out_channels=48"; "model.head.norm=none" ])
+            Expect.stringContains e.Text "model.filter.norm" "the filter's GroupNorm still needs a multiple of 32"
+        }
+    ]
