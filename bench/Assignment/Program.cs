@@ -57,8 +57,8 @@ foreach (var name in new[] { "800x800_g50", "800x1344_g100" })
     var poto = new PotoAssigner(strides, K, 0.8, 1.5);
     var aux = new AuxAssigner(K, 0.8, 9);
 
-    PotoTargets? lastPoto = null;
-    AuxTargets? lastAux = null;
+    ShiftTargets? lastPoto = null;
+    ShiftTargets? lastAux = null;
     void Run()
     {
         using var scope = NewDisposeScope();
@@ -68,7 +68,7 @@ foreach (var name in new[] { "800x800_g50", "800x1344_g100" })
         lastPoto?.Dispose(); lastAux?.Dispose();
         lastPoto = poto.Assign(c, r, f, shifts, sizes, targets);
         lastAux = aux.Assign(c, r, shifts, sizes, targets);
-        lastPoto.Classes.MoveToOuterDisposeScope(); lastPoto.RegTargets.MoveToOuterDisposeScope(); lastAux.Classes.MoveToOuterDisposeScope();
+        lastPoto.Classes.MoveToOuterDisposeScope(); lastPoto.RegTargets!.MoveToOuterDisposeScope(); lastAux.Classes.MoveToOuterDisposeScope();
     }
     var (ours, oursMin) = TimeBoth(Run, reps);
     if (args.Contains("--breakdown"))
@@ -84,11 +84,11 @@ foreach (var name in new[] { "800x800_g50", "800x1344_g100" })
         Console.WriteLine($"  breakdown: flatten {tf * 1000:F1} ms, POTO {tp * 1000:F1} ms, aux {ta * 1000:F1} ms");
     }
     bool same = lastPoto!.Classes.equal(t["poto_classes"]).all().item<bool>()
-             && lastPoto.RegTargets.equal(t["poto_reg"]).all().item<bool>()
+             && lastPoto.RegTargets!.equal(t["poto_reg"]).all().item<bool>()
              && lastAux!.Classes.equal(t["aux_classes"]).all().item<bool>();
     var matches = meta.GetProperty("matches").EnumerateArray().ToArray();
     for (int n = 0; n < 2; n++)
-        same &= matches[n].GetProperty("shift").EnumerateArray().Select(x => x.GetInt32()).SequenceEqual(lastPoto.Matches[n].Columns);
+        same &= matches[n].GetProperty("shift").EnumerateArray().Select(x => x.GetInt32()).SequenceEqual(lastPoto.Matches![n].Columns);
     var sec = meta.GetProperty("seconds");
     var secMin = meta.GetProperty("min_seconds");
     double official = sec.GetProperty("poto").GetDouble() + sec.GetProperty("aux").GetDouble();

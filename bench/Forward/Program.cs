@@ -7,7 +7,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using Research.Core.Modeling;
+using Research.Core.Detectors;
 using Research.Core.Modeling.Backbone;
 using Research.Core.Runtime;
 using TorchSharp;

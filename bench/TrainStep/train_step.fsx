@@ -7,8 +7,7 @@
 open System.Diagnostics
 open TorchSharp
 open Research.Core.Data
-open Research.Core.Losses
-open Research.Core.Modeling
+open Research.Core.Detectors
 open Research.Core.Modeling.Backbone
 open Research.Core.Training
 
@@ -21,7 +20,6 @@ torch.manual_seed 0L |> ignore
 let n, h, w = 2L, 512, 512
 let model = new Defcn(ResNetFpnBuilder.Build(), 80)
 model.train()
-let criterion = DefcnCriterion(80, [| 8; 16; 32; 64; 128 |])
 let count = n * 3L * int64 h * int64 w
 let x = (torch.arange(count.ToScalar(), dtype = torch.float32) * 0.001).sin().reshape(n, 3L, int64 h, int64 w)
 let gtBoxes (img: int) =
@@ -38,7 +36,7 @@ let struct (sgd, _) = SgdBuilder.Build(model, SolverOptions(0.001, IsNormModule 
 let step () =
     use scope = torch.NewDisposeScope()
     sgd.zero_grad()
-    let terms = DefcnLossFunction.Compute(model, criterion, batch, torch.CPU)
+    let terms = DetectorLossFunction.Compute(model, batch)   // no normalisation: x is the network input as is
     let total = terms["loss_cls"] + terms["loss_box_reg"] + terms["loss_cls_aux"]
     total.backward()
     sgd.step() |> ignore

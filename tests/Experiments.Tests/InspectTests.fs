@@ -46,7 +46,7 @@ let tests =
                 Expect.stringContains out (Path.Combine("experiments", "base.yaml")) "the config traced is base.yaml"
                 Expect.stringContains out "DeFCN R-18" "the override of model.backbone.depth reached the model"
                 Expect.stringContains out "head.max3d.out.p7" "P3-P7 of the reference, with 3DMF"
-                Expect.stringContains out "(1, 3, 96, 128)" "the val image at input.min_size_test, padded to 32"
+                Expect.stringContains out "(1, 3, 96, 96)" "the square val image at input.min_size_test (a multiple of 32)"
                 Expect.stringContains out "detections[0]:" "and its detections")
         }
 
