@@ -4,6 +4,6 @@
 //   dotnet fsi scripts/sync.fsx [LOCAL_STORE] http(s)://SERVER        (help: sync.fsx -- --help)
 //
 // Credentials: MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN.
-// Logic: Research.Core.Tracking.StoreSyncCommand, where the tests reach it.
+// Logic: Research.Experiments.SyncCommand, where the tests reach it.
 #load "lib/Bootstrap.fsx"
 Bootstrap.invoke "sync" fsi.CommandLineArgs.[1..]

@@ -4,9 +4,7 @@
 module Research.Experiments.Cli
 
 open System
-open Research.Core.Evaluation
-open Research.Core.Detectors
-open Research.Core.Tracking
+open Research.Core.Mlflow
 
 /// Exit codes shared by all commands.
 [<RequireQualifiedAccess>]
@@ -40,7 +38,7 @@ let main (argv: string[]) : int =
         printfn "%s" (usage ())
         ExitCode.ok
     | "evaluate" :: rest -> Inspect.evaluate (List.toArray rest)
-    | "sync" :: rest -> StoreSyncCommand.Run(List.toArray rest, stdout)
+    | "sync" :: rest -> SyncCommand.run rest stdout None
     | "trace" :: rest -> Inspect.trace (List.toArray rest)
     | "track" :: rest -> Track.main (List.toArray rest)
     | "compare" :: rest -> Compare.main (List.toArray rest)

@@ -2,7 +2,7 @@ namespace Research.Experiments
 
 open System
 open System.IO
-open Research.Core.Tracking
+open Research.Core.Mlflow
 
 /// The settings of one comparison (the parsed command line of scripts/compare.fsx).
 type CompareOptions =

@@ -5,7 +5,7 @@ open System.IO
 open System.Reflection
 open System.Runtime.InteropServices
 open System.Runtime.Loader
-open Research.Core.Tracking
+open Research.Core.Mlflow
 open ScottPlot
 
 /// One plotted line (or bar group): the runs sharing the values of the swept keys after the first.

@@ -1,7 +1,7 @@
 namespace Research.Experiments
 
 open System
-open Research.Core.Tracking
+open Research.Core.Mlflow
 
 /// Which runs a comparison reads.
 [<RequireQualifiedAccess>]

@@ -3,7 +3,7 @@ namespace Research.Experiments
 open System
 open System.Globalization
 open System.Text
-open Research.Core.Tracking
+open Research.Core.Mlflow
 
 /// One compared run: its swept params and chosen metrics, aligned with the table's key lists.
 type CompareRow =

@@ -125,4 +125,4 @@ let evaluate (argv: string[]) : int =
                         let report = evaluator.Evaluate(model, dir)
                         print report.Metrics (sprintf "%s (%d images)" valSet.AnnotationFile valSet.Images.Count)
                         0)
-    | _ -> CocoEvaluateCommand.Run(argv, stdout, stderr)
+    | args -> EvaluateCommand.run args stdout stderr

@@ -15,7 +15,7 @@ open Research.Core.Modeling.Backbone
 open Research.Core.Modeling.Head
 open Research.Core.Modeling.Weights
 open Research.Core.Runtime
-open Research.Core.Tracking
+open Research.Core.Mlflow
 open Research.Core.Training
 open TorchSharp
 

@@ -7,7 +7,7 @@ module Research.Experiments.SweepRun
 
 open System
 open System.IO
-open Research.Core.Tracking
+open Research.Core.Mlflow
 
 /// Tags that mark our sweep runs (Compare reads them).
 module SweepTags =

@@ -8,7 +8,7 @@ open System
 open System.Diagnostics
 open System.IO
 open Research.Core.SingleObjectTracking
-open Research.Core.Tracking
+open Research.Core.Mlflow
 open Research.Core.Training
 open TorchSharp
 

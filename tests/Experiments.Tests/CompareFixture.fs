@@ -5,7 +5,7 @@ open System
 open System.Collections.Generic
 open System.IO
 open Expecto
-open Research.Core.Tracking
+open Research.Core.Mlflow
 open Research.Experiments
 
 /// A file store written with the tracker's store API (explicit start times, so "most recent" is deterministic):

@@ -3,7 +3,7 @@ module Research.Experiments.Tests.CompareTableTests
 open System
 open System.IO
 open Expecto
-open Research.Core.Tracking
+open Research.Core.Mlflow
 open Research.Experiments
 open Research.Experiments.Tests.CompareFixture
 

@@ -5,7 +5,7 @@ module Research.Experiments.Tests.RunTests
 open System
 open System.IO
 open Expecto
-open Research.Core.Tracking
+open Research.Core.Mlflow
 open Research.Experiments
 open Research.Experiments.Tests.TestFiles
 

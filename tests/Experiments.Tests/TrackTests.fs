@@ -7,7 +7,7 @@ open System
 open System.IO
 open Expecto
 open Research.Core.SingleObjectTracking
-open Research.Core.Tracking
+open Research.Core.Mlflow
 open Research.Experiments
 open Research.Experiments.Tests.TestFiles
 

@@ -1,3 +1,4 @@
+using Research.Core.Runtime;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using static Research.Core.Evaluation.CocoJsonReading;
@@ -35,11 +36,9 @@ public static class CocoDetections
     /// </summary>
     public static void Save(string path, IEnumerable<CocoDetection> detections)
     {
-        var full = Path.GetFullPath(path);
-        var temp = full + ".tmp";
-        using (var stream = File.Create(temp))
-        using (var writer = new Utf8JsonWriter(stream))
+        AtomicFile.Write(path, stream =>
         {
+            using var writer = new Utf8JsonWriter(stream);
             writer.WriteStartArray();
             foreach (var d in detections)
             {
@@ -56,8 +55,7 @@ public static class CocoDetections
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();
-        }
-        File.Move(temp, full, overwrite: true);
+        });
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip the slow tier-0 code of tiered JIT

@@ -1,3 +1,4 @@
+using Research.Core.Runtime;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -80,11 +81,7 @@ public static class FrameImage
     {
         using var image = SKImage.FromBitmap(bitmap);
         using var data = image.Encode(SKEncodedImageFormat.Png, 100) ?? throw new InvalidOperationException($"PNG encoding failed for {path}");
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        using (var stream = File.Create(tmp)) data.SaveTo(stream);
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.Write(path, data.SaveTo);
     }
 
     /// <summary>Writes (3, H, W) float RGB 0..255 as PNG.</summary>

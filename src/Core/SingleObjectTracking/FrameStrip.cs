@@ -1,3 +1,4 @@
+using Research.Core.Visualization;
 using Research.Core.Data;
 using System.Globalization;
 using Research.Core.Data.Crops;
@@ -55,8 +56,7 @@ public static class FrameStrip
             var strip = new SKBitmap(new SKImageInfo(widths.Sum() + gap * (frames.Count - 1), thumbHeight, SKColorType.Rgba8888, SKAlphaType.Opaque));
             using var canvas = new SKCanvas(strip);
             canvas.Clear(SKColors.White);
-            using var typeface = PlotFont.Load();
-            using var font = new SKFont(typeface, 12);
+            using var font = PictureFont.Create(12);
             using var text = new SKPaint { Color = SKColors.White, IsAntialias = true };
             using var shade = new SKPaint { Color = new SKColor(0, 0, 0, 150) };
             using var sampling = new SKPaint { IsAntialias = true };

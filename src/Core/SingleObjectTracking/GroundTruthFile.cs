@@ -1,3 +1,4 @@
+using Research.Core.Runtime;
 using Research.Core.Data;
 using System.Globalization;
 using System.Text;
@@ -56,11 +57,8 @@ public static partial class GroundTruthFile
     {
         var text = new StringBuilder();
         foreach (var b in boxes) text.Append(Format(b)).Append('\n');
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        File.WriteAllText(tmp, text.ToString());
-        File.Move(tmp, path, overwrite: true);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicFile.WriteAllText(path, text.ToString());
     }
 
     /// <summary>One box as an "x,y,w,h" line (no newline).</summary>

@@ -1,3 +1,4 @@
+using Research.Core.Visualization;
 using System.Globalization;
 using SkiaSharp;
 
@@ -30,9 +31,8 @@ public static class SuccessPlot
         var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(SKColors.White);
-        using var typeface = PlotFont.Load();
-        using var font = new SKFont(typeface, 13);
-        using var titleFont = new SKFont(typeface, 16);
+        using var font = PictureFont.Create(13);
+        using var titleFont = PictureFont.Create(16);
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         using var grid = new SKPaint { Color = new SKColor(220, 220, 220), StrokeWidth = 1, Style = SKPaintStyle.Stroke };
         using var axis = new SKPaint { Color = SKColors.Black, StrokeWidth = 1.5f, Style = SKPaintStyle.Stroke, IsAntialias = true };

@@ -1,3 +1,4 @@
+using Research.Core.Runtime;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -5,7 +6,6 @@ using Research.Core.Data;
 using Research.Core.Data.Crops;
 using Research.Core.Inference;
 using Research.Core.Detectors;
-using Research.Core.Tracking;
 using SkiaSharp;
 
 namespace Research.Core.SingleObjectTracking;

@@ -1,3 +1,4 @@
+using Research.Core.Runtime;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -46,7 +47,7 @@ public static class CheckpointFile
         var tmp = TempPathFor(full);
         var meta = new CheckpointMetadata(iteration, maxIter, DateTime.UtcNow.ToString("O"), optimizer != null, includeRngState,
             extra ?? new Dictionary<string, string>());
-        using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        AtomicFile.Write(full, file =>
         {
             long length;
             byte[] digest;
@@ -72,10 +73,7 @@ public static class CheckpointFile
                 w.Write(digest);
                 w.Write(EndMagic);
             }
-            file.Flush(flushToDisk: true);
-        }
-        beforeRename?.Invoke(tmp);
-        File.Move(tmp, full, overwrite: true);
+        }, tempPath: tmp, durable: true, beforeRename: beforeRename, bufferSize: 1 << 20);
         SyncDirectory(dir);
     }
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Research.Core.Data;
-using Research.Core.Tracking;
+using Research.Core.Mlflow;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

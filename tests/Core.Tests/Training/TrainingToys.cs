@@ -1,5 +1,5 @@
 using Research.Core.Data;
-using Research.Core.Tracking;
+using Research.Core.Mlflow;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using Research.Core.Runtime;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
@@ -102,8 +103,7 @@ public static class SafetensorsFormat
             }
             var json = JsonSerializer.SerializeToUtf8Bytes(header);
             var padding = (8 - json.Length % 8) % 8;   // align the data start to 8 bytes, as the reference writer does
-            var tmp = path + ".tmp";
-            using (var stream = File.Create(tmp))
+            AtomicFile.Write(path, stream =>
             {
                 Span<byte> length = stackalloc byte[8];
                 BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)(json.Length + padding));
@@ -112,8 +112,7 @@ public static class SafetensorsFormat
                 for (var i = 0; i < padding; i++) stream.WriteByte((byte)' ');
                 foreach (var (_, data, _) in cpu)
                     if (data.NumberOfElements > 0) stream.Write(data.bytes);
-            }
-            File.Move(tmp, path, overwrite: true);
+            });
         }
     }
 

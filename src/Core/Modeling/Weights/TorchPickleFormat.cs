@@ -1,3 +1,4 @@
+using Research.Core.Runtime;
 using System.Collections;
 using System.Collections.Specialized;
 using TorchSharp;
@@ -58,10 +59,7 @@ public static class TorchPickleFormat
         using var scope = NewDisposeScope();
         var dict = new OrderedDictionary();
         foreach (var (name, t) in tensors) dict[name] = t.detach().cpu().contiguous();
-        var tmp = path + ".tmp";
-        using (var stream = File.Create(tmp))
-            PyTorchPickler.PickleStateDict(stream, dict, leaveOpen: true);
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.Write(path, stream => PyTorchPickler.PickleStateDict(stream, dict, leaveOpen: true));
     }
 
     private static void DisposeTensors(object? node, ISet<object> keep)

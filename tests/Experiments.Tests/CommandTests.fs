@@ -1,0 +1,73 @@
+/// The command lines of evaluate.fsx (GT.json DETS.json) and sync.fsx: outputs and exit codes.
+module Research.Experiments.Tests.CommandTests
+
+open System
+open System.IO
+open System.Text.Json
+open Expecto
+open Research.Core.Evaluation
+open Research.Experiments
+open Research.Experiments.Tests.TestFiles
+
+let private case name = Path.Combine(repoRoot, "tests", "Core.Tests", "Fixtures", "evaluation", name)
+let private gt = Path.Combine(case "absent_categories", "gt.json")
+let private dets = Path.Combine(case "absent_categories", "dets.json")
+
+let private evaluate (args: string list) =
+    use out = new StringWriter()
+    use err = new StringWriter()
+    let code = EvaluateCommand.run args out err
+    code, out.ToString(), err.ToString()
+
+let private lines (text: string) = text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+
+[<Tests>]
+let tests =
+    testList "Commands" [
+        test "evaluate GT DETS prints the twelve stats and warns about a detection of an unknown category" {
+            let code, out, err = evaluate [ gt; dets ]
+            Expect.equal code 0 "exit 0"
+            let l = lines out
+            Expect.equal l.Length 13 "a header and 12 stats"
+            Expect.equal l[0] "COCO bbox evaluation: 4 images, 4 categories, 4 detections evaluated" "header"
+            Expect.isTrue (l[1].EndsWith "= 0.450") "AP of the fixture (pycocotools: 0.45)"
+            Expect.stringContains err "1 detections have a category_id not in" "the category-7 detection is reported, as pycocotools drops it silently"
+        }
+
+        test "evaluate --json prints one object with the stats and per-category AP" {
+            let code, out, _ = evaluate [ gt; dets; "--json" ]
+            Expect.equal code 0 "exit 0"
+            Expect.equal (lines out).Length 1 "one line"
+            use doc = JsonDocument.Parse out
+            let expected = CocoEvaluator.EvaluateFiles(gt, dets)
+            Expect.sequenceEqual (doc.RootElement.GetProperty("stats").EnumerateArray() |> Seq.map (fun e -> e.GetDouble())) expected.Stats "stats"
+            Expect.equal (doc.RootElement.GetProperty("per_category_ap").GetProperty("5").GetDouble()) -1.0 "an absent category is -1"
+        }
+
+        test "evaluate help goes to stdout with exit 0, also after fsi's -- separator" {
+            for first in [ "--help"; "--" ] do
+                let code, out, _ = evaluate [ first; "--help" ]
+                Expect.equal code 0 "exit 0"
+                Expect.isTrue (out.StartsWith "usage: dotnet fsi scripts/evaluate.fsx GT.json DETS.json [--json]") "usage"
+        }
+
+        test "evaluate refuses bad arguments and files with exit 2 and one error line" {
+            let code, _, _ = evaluate []
+            Expect.equal code 2 "no arguments"
+            let expectError args (start: string) =
+                let code, _, err = evaluate args
+                Expect.equal code 2 (sprintf "%A exits 2" args)
+                Expect.isTrue (err.StartsWith start) (sprintf "%A: '%s' starts with '%s'" args err start)
+            expectError [ gt ] "error: expected 2 files (GT.json DETS.json), got 1"
+            expectError [ gt; dets; "--csv" ] "error: unknown option '--csv'"
+            expectError [ gt; "/does/not/exist.json" ] "error: detections file '/does/not/exist.json' does not exist"
+            expectError [ dets; gt ] (sprintf "error: %s: top level: expected a COCO instances object" dets)
+        }
+
+        test "sync refuses bad arguments with exit 2 and the usage" {
+            for args in [ []; [ "./mlruns"; "ftp://host" ]; [ "/no/such/store"; "http://127.0.0.1:9" ] ] do
+                use out = new StringWriter()
+                Expect.equal (SyncCommand.run args out None) 2 (sprintf "%A exits 2" args)
+                Expect.stringContains (out.ToString()) "usage: dotnet fsi scripts/sync.fsx" "usage"
+        }
+    ]
