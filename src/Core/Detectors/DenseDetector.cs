@@ -154,6 +154,17 @@ public abstract class DenseDetector : Module<Tensor, HeadOutputs>
         return x.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Image <paramref name="index"/> of preprocessed images (N, 3, H, W) on its own: (1, 3, h', w') with its size
+    /// rounded up to <see cref="SizeDivisibility"/> (what a batch of this image alone would be).
+    /// </summary>
+    private Tensor ImageAlone(Tensor images, (int Height, int Width) size, int index)
+    {
+        var d = SizeDivisibility;
+        long ph = Math.Min(images.shape[2], (size.Height + d - 1) / d * d), pw = Math.Min(images.shape[3], (size.Width + d - 1) / d * d);
+        return images.narrow(0, index, 1).narrow(2, 0, ph).narrow(3, 0, pw).contiguous();   // (1, 3, h', w')
+    }
+
     /// <summary>The device of the detector's parameters (CPU for a module without parameters).</summary>
     public Device Device => parameters().FirstOrDefault()?.device ?? CPU;
 
@@ -198,11 +209,7 @@ public abstract class DenseDetector : Module<Tensor, HeadOutputs>
             for (var i = 0; i < batch.Count; i++)
             {
                 using var imageScope = NewDisposeScope();
-                var (h, w) = batch.ImageSizes[i];
-                var d = SizeDivisibility;
-                long ph = Math.Min(images.shape[2], (h + d - 1) / d * d), pw = Math.Min(images.shape[3], (w + d - 1) / d * d);
-                var image = images.narrow(0, i, 1).narrow(2, 0, ph).narrow(3, 0, pw).contiguous();   // (1, 3, h', w')
-                using var outputs = forward(image);
+                using var outputs = forward(ImageAlone(images, batch.ImageSizes[i], i));
                 var shifts = Shifts(outputs);
                 for (var v = 0; v < processors.Length; v++)
                 {
@@ -232,11 +239,7 @@ public abstract class DenseDetector : Module<Tensor, HeadOutputs>
         {
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            var images = Preprocess(batch);
-            var (h, w) = batch.ImageSizes[image];
-            var d = SizeDivisibility;
-            long ph = Math.Min(images.shape[2], (h + d - 1) / d * d), pw = Math.Min(images.shape[3], (w + d - 1) / d * d);
-            using var outputs = forward(images.narrow(0, image, 1).narrow(2, 0, ph).narrow(3, 0, pw).contiguous());
+            using var outputs = forward(ImageAlone(Preprocess(batch), batch.ImageSizes[image], image));
             using var predictions = DensePredictions.From(outputs, Shifts(outputs));
             var target = batch.Targets[image].To(Device);
             var result = AssignmentRule.Assign(predictions, new[] { target });
