@@ -121,6 +121,7 @@ let decode (root: Node) : ExperimentConfig =
           SizeDivisibility = r.Int "input.size_divisibility" }
       Model =
         { NumClasses = r.Int "model.num_classes"
+          Assignment = (if r.Text "model.assignment" = "poto_argmax" then PotoArgmax else Poto)
           Backbone =
             { Depth = r.Int "model.backbone.depth"
               Norm = norm "model.backbone.norm"

@@ -139,9 +139,17 @@ type LossSettings = { FocalAlpha: float; FocalGamma: float; RegWeight: float; Au
 /// `model.test`: inference. `NmsThresh = 1.0` means no NMS (the reference's convention).
 type TestSettings = { ScoreThresh: float; TopkCandidates: int; NmsThresh: float; DetectionsPerImage: int }
 
+/// `model.assignment`: the one-to-one rule the detector trains with (paper §3.1 and Table 1).
+type AssignmentKind =
+    /// `poto`: prediction-aware one-to-one, Hungarian matching (DeFCN).
+    | Poto
+    /// `poto_argmax`: the same quality, each GT takes its best shift (official poto...argmax).
+    | PotoArgmax
+
 /// `model`.
 type ModelSettings =
     { NumClasses: int
+      Assignment: AssignmentKind
       Backbone: BackboneSettings
       Fpn: FpnSettings
       Head: HeadSettings

@@ -77,6 +77,19 @@ let tests =
             Expect.equal (keys none) [ "head.cls_subnet.0.weight"; "head.cls_subnet.0.bias"; "head.cls_subnet.2.weight"; "head.cls_subnet.2.bias" ] "conv 2i, no GN"
         }
 
+        test "model.assignment selects the one-to-one rule the detector trains and draws with; an unknown rule names the key and the choices" {
+            let build overrides = Run.buildModel (valueOf (Config.load quickstart overrides)).Config
+            use poto = build []
+            use argmax = build [ "model.assignment=poto_argmax"; "model.poto.alpha=0.6" ]
+            Expect.equal poto.AssignmentRule.Name "poto" "Hungarian POTO by default"
+            Expect.equal argmax.AssignmentRule.Name "poto_argmax" "argmax when asked"
+            Expect.equal argmax.Poto.Alpha 0.6 "with the same POTO constants"
+            Expect.equal argmax.Criterion.AuxiliaryRule.Name "aux" "the auxiliary loss is independent of the one-to-one rule"
+            let e = errorOf (Config.load quickstart [ "model.assignment=hungarian" ])
+            Expect.stringContains e.Text "model.assignment" "names the key"
+            Expect.stringContains e.Text "poto_argmax" "lists the choices"
+        }
+
         test "with no GroupNorm in the head, FPN widths that are not multiples of 32 are accepted; with GN the refusal names the norm keys" {
             let r = Config.load quickstart [ "model.fpn.out_channels=48"; "model.head.norm=none"; "model.filter.norm=none" ]
             Expect.isOk r "48 channels without any GroupNorm"

@@ -14,7 +14,7 @@ namespace Research.Core.Assignment;
 /// Only the ~22 prior candidates per GT are evaluated; the solver's sparse path returns exactly the
 /// dense matrix's answer, so the result equals the reference's dense computation.
 /// </summary>
-public sealed class PotoAssigner : IAssignmentRule
+public class PotoAssigner : IAssignmentRule
 {
     private readonly int[] _strides;
     private readonly Shift2BoxTransform _box;
@@ -48,7 +48,13 @@ public sealed class PotoAssigner : IAssignmentRule
     public int NumClasses { get; }
 
     /// <inheritdoc />
-    public string Name => "poto";
+    public virtual string Name => "poto";
+
+    /// <summary>
+    /// The one-to-one matching of one image's quality matrix (M × R, −1 outside the prior): Hungarian, maximising
+    /// the total quality (fcos.py l.252, scipy linear_sum_assignment). Pairs sorted by GT.
+    /// </summary>
+    protected virtual AssignmentResult Match(SparseAssignmentProblem quality) => LinearAssignment.SolveSparse(quality, maximize: true);
 
     /// <inheritdoc />
     public ShiftTargets Assign(DensePredictions predictions, IReadOnlyList<DetectionTarget> targets) =>
@@ -147,7 +153,7 @@ public sealed class PotoAssigner : IAssignmentRule
             var vals = new double[t1 - t0];
             for (int t = t0; t < t1; t++) { cols[t - t0] = pairShift[t]; vals[t - t0] = q[t]; }   // pairs are grouped by GT already
             problems[n] = new SparseAssignmentProblem(m, R, -1.0, rowStart, cols, vals);
-            var match = LinearAssignment.SolveSparse(problems[n], maximize: true);
+            var match = Match(problems[n]);
             matches[n] = match;
             matchedIou[n] = new float[match.Count];
             var boxes = input.Boxes[n];

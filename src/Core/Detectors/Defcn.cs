@@ -12,7 +12,7 @@ namespace Research.Core.Detectors;
 
 /// <summary>
 /// DeFCN (official fcos.py FCOS) on the dense-detector base: the DeFCN head (with or without 3D Max Filtering),
-/// POTO one-to-one assignment, the optional auxiliary one-to-many loss, and NMS-free post-processing with
+/// POTO one-to-one assignment (Hungarian, or argmax per GT), the optional auxiliary one-to-many loss, and NMS-free post-processing with
 /// score = sigmoid(cls)·sigmoid(filter). State-dict keys equal the official model's
 /// (<c>backbone.bottom_up.res2.0.conv1.weight</c>, <c>head.cls_subnet.0.weight</c>, ...).
 /// </summary>
@@ -42,7 +42,9 @@ public sealed class Defcn : DenseDetector
         InferenceSettings.Validate();
         Poto = poto ?? PotoOptions.Reference;
         var strides = BackboneShapes.Select(s => s.Stride).ToArray();
-        var oneToOne = new PotoAssigner(strides, numClasses, Poto.Alpha, Poto.CenterSamplingRadius);
+        var oneToOne = Poto.Matching == PotoMatching.Argmax
+            ? new PotoArgmaxAssigner(strides, numClasses, Poto.Alpha, Poto.CenterSamplingRadius)
+            : new PotoAssigner(strides, numClasses, Poto.Alpha, Poto.CenterSamplingRadius);
         var auxiliary = auxiliaryLoss ? new AuxAssigner(numClasses, Poto.Alpha, Poto.AuxTopK) : null;
         _criterion = new DefcnCriterion(oneToOne, auxiliary, loss);
         PostProcessor = new DetectionPostProcessor(InferenceSettings);

@@ -1,0 +1,75 @@
+"""Parity fixtures of the paper's hand-designed one-to-one rules from the official DeFCN code.
+
+Run outside the repo exactly as generate_defcn_fixtures.py (same extracted sources, same stand-ins from
+official_defcn.py; nothing official is copied here):
+    /usr/bin/python3 generate_rule_fixtures.py
+(Debian torch 1.13.1.) poto...3x_ms.argmax/fcos.py is imported as is. For each case the script writes
+<case>.safetensors (inputs, the official class targets (N, R) and regression targets (N, R, 4)) and
+<case>.json (settings, loss values, logged scalars) in the layout of the DeFCN fixtures.
+"""
+import json
+
+import torch
+
+from official_defcn import STORAGE, coco, load_file, make_model, Target, level_shifts, write_safetensors, random_gts
+
+torch.set_num_threads(1)
+fcos_argmax = load_file("defcn_fcos_argmax", f"{coco}/poto.res50.fpn.coco.800size.3x_ms.argmax/fcos.py")
+
+
+def make_case(name, module, rule, seed, sizes, strides, gts_per_image, K, alpha=0.8, radius=1.5):
+    g = torch.Generator().manual_seed(seed)
+    N = len(gts_per_image)
+    cls = [torch.randn(N, K, h, w, generator=g) * 1.5 - 2.0 for (h, w) in sizes]
+    reg = [torch.relu(torch.randn(N, 4, h, w, generator=g) * 1.5 + 2.0) * s for (h, w), s in zip(sizes, strides)]
+    shifts_l = [level_shifts(h, w, s) for (h, w), s in zip(sizes, strides)]
+    targets, tensors = [], {}
+    for n, (boxes, classes) in enumerate(gts_per_image):
+        b = torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4)
+        c = torch.tensor(classes, dtype=torch.int64)
+        targets.append(Target(b, c))
+        tensors[f"gt_boxes_{n}"] = b
+        tensors[f"gt_classes_{n}"] = c
+    model = make_model(module, K, strides, alpha, radius, 9)
+    STORAGE.scalars.clear()
+    clone = lambda xs: [x.clone() for x in xs]  # noqa: E731
+    gt_cls, gt_reg = model.get_ground_truth([list(shifts_l) for _ in range(N)], targets, clone(cls), clone(reg))
+    losses = model.losses(gt_cls, gt_reg, clone(cls), clone(reg))
+    for l in range(len(sizes)):
+        tensors[f"cls_{l}"] = cls[l]
+        tensors[f"reg_{l}"] = reg[l]
+        tensors[f"shifts_{l}"] = shifts_l[l]
+    tensors["rule_classes"] = gt_cls
+    tensors["rule_reg"] = gt_reg
+    write_safetensors(f"{name}.safetensors", tensors)
+    meta = {"name": name, "rule": rule, "num_classes": K, "strides": strides, "sizes": sizes, "alpha": alpha,
+            "center_sampling_radius": radius, "aux_topk": 9, "filter": False, "num_images": N,
+            "num_gt": [len(x[1]) for x in gts_per_image],
+            "losses": {k: float(v) for k, v in losses.items()},
+            "scalars": dict(STORAGE.scalars)}
+    json.dump(meta, open(f"{name}.json", "w"), indent=1)
+    print(name, "R =", sum(h * w for h, w in sizes), "fg", int(((gt_cls >= 0) & (gt_cls != K)).sum()), meta["losses"], meta["scalars"])
+
+
+# Argmax 1: duplicates (same shift wanted by two GTs: the higher quality wins, the other gets nothing), tiny GTs
+# without any candidate (no positive, unlike Hungarian), border boxes; 2 images on 3 levels.
+g = torch.Generator().manual_seed(101)
+img1 = random_gts(g, 6, 4, 96, 136)
+img1_cls = [0, 1, 2, 3, 1, 0]
+img1 += [img1[0], img1[1], [0.0, 0.0, 30.0, 20.0], [100.0, 70.0, 136.0, 96.0], [0.5, 0.5, 3.5, 3.5], [40.0, 40.0, 43.0, 42.0]]
+img1_cls += [0, 2, 3, 1, 2, 0]
+img2 = random_gts(g, 4, 4, 96, 136)
+make_case("argmax_case1", fcos_argmax, "poto_argmax", 111, [[12, 17], [6, 9], [3, 5]], [8, 16, 32],
+          [(img1, img1_cls), (img2, [3, 3, 1, 2])], K=4)
+
+# Argmax 2: crowded — 30 GTs on 5 levels, many overlapping; alpha 0.5, radius 1.0.
+g = torch.Generator().manual_seed(102)
+b = random_gts(g, 30, 5, 288, 352)
+make_case("argmax_case2", fcos_argmax, "poto_argmax", 222, [[36, 44], [18, 22], [9, 11], [5, 6], [3, 3]], [8, 16, 32, 64, 128],
+          [(b, [int(x) for x in torch.randint(0, 5, (30,), generator=g)])], K=5, alpha=0.5, radius=1.0)
+
+# Argmax 3: more GT than shifts (R = 18, 22 GTs) and alpha 0 / radius 0 (inside-box prior).
+g = torch.Generator().manual_seed(103)
+b = random_gts(g, 22, 3, 24, 24)
+make_case("argmax_case3", fcos_argmax, "poto_argmax", 333, [[3, 3], [3, 3]], [8, 16],
+          [(b, [int(x) for x in torch.randint(0, 3, (22,), generator=g)])], K=3, alpha=0.0, radius=0.0)
