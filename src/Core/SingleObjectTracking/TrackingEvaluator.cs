@@ -1,4 +1,3 @@
-using Research.Core.Runtime;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -6,7 +5,7 @@ using Research.Core.Data;
 using Research.Core.Data.Crops;
 using Research.Core.Inference;
 using Research.Core.Modeling;
-using Research.Core.Mlflow;
+using Research.Core.Runtime;
 using SkiaSharp;
 
 namespace Research.Core.SingleObjectTracking;
