@@ -15,8 +15,7 @@ COCO bbox evaluation with pycocotools' COCOeval semantics.
   DETS.json   COCO results file: [{"image_id", "category_id", "bbox": [x,y,w,h], "score"}, ...]
   --json      print one JSON object {"stats": [12 numbers], "per_category_ap": {"id": ap}} instead of the table
   -h, --help  show this help (dotnet fsi takes --help for itself: write `evaluate.fsx -- --help`)
-Exit code 0 on success, 2 for bad arguments or files.
-"""
+Exit code 0 on success, 2 for bad arguments or files."""
 
 /// Runs the command: the 12 stats as a table (or one JSON object with `--json`) on `stdout`, errors and warnings
 /// as single lines on `stderr`. Returns 0, or 2 for bad arguments or unreadable/invalid files.
@@ -30,8 +29,8 @@ let run (argv: string list) (stdout: TextWriter) (stderr: TextWriter) : int =
         2
     else
         let json = args |> List.contains "--json"
-        let unknown = args |> List.tryFind (fun a -> a.StartsWith "-" && a <> "--json")
-        let files = args |> List.filter (fun a -> not (a.StartsWith "-"))
+        let unknown = args |> List.tryFind (fun a -> a.StartsWith '-' && a <> "--json")
+        let files = args |> List.filter (fun a -> not (a.StartsWith '-'))
         match unknown, files with
         | None, [ gt; dets ] ->
             let result =

@@ -56,9 +56,10 @@ public static class AtomicFile
     /// Writes <paramref name="path"/> atomically from a stream: <paramref name="write"/> fills the temporary file
     /// (at <paramref name="tempPath"/>, default a <see cref="TempPrefix"/> name in the target's folder, which is
     /// created when missing), which then replaces the target by one rename. <paramref name="durable"/> flushes to
-    /// disk first; <paramref name="beforeRename"/> is called with the temporary file's path just before the rename
-    /// (a test hook: throwing from it simulates a kill there). On any failure the temporary file is removed and
-    /// the previous file stays as it was.
+    /// disk first. If <paramref name="write"/> or the rename fails, the temporary file is removed and the previous
+    /// file stays as it was. <paramref name="beforeRename"/> is called with the complete temporary file's path just
+    /// before the rename; it is a test hook, and throwing from it stands for a kill there, so the temporary file is
+    /// left behind as a kill would leave it (the writer's own clean-up must cope with it).
     /// </summary>
     public static void Write(string path, Action<Stream> write, string? tempPath = null, bool durable = false,
         Action<string>? beforeRename = null, int bufferSize = 1 << 16)
@@ -68,13 +69,18 @@ public static class AtomicFile
         var temp = tempPath ?? TempPath(full, null);
         try
         {
-            using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize, FileOptions.None))
-            {
-                write(fs);
-                fs.Flush(durable);
-            }
-            beforeRename?.Invoke(temp);
-            BeforeRename?.Invoke(full);
+            using var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize, FileOptions.None);
+            write(fs);
+            fs.Flush(durable);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+        beforeRename?.Invoke(temp);
+        try
+        {
             File.Move(temp, full, overwrite: true);
         }
         catch

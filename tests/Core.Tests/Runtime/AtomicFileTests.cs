@@ -30,7 +30,7 @@ public class AtomicFileTests
     }
 
     [Fact]
-    public void AWriteThatFailsMidwayOrBeforeTheRenameKeepsTheOldFileAndRemovesTheTemporaryOne()
+    public void AWriteThatFailsMidwayKeepsTheOldFileAndLeavesNoTemporaryFile()
     {
         var dir = TempDir();
         try
@@ -39,12 +39,32 @@ public class AtomicFileTests
             File.WriteAllText(path, "old");
             Assert.Throws<IOException>(() => AtomicFile.Write(path, s => { s.Write(new byte[] { 1, 2 }); throw new IOException("disk full"); }));
             Assert.Equal("old", File.ReadAllText(path));
-            string? seen = null;
-            Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, s => s.Write(new byte[] { 9 }),
-                tempPath: Path.Combine(dir, ".results.json.tmp"), beforeRename: t => { seen = t; throw new InvalidOperationException("killed"); }));
-            Assert.Equal(Path.Combine(dir, ".results.json.tmp"), seen);   // the hook sees the complete temporary file
+            Assert.Equal(new[] { path }, Directory.EnumerateFiles(dir).ToArray());
+            // The same with an explicit temporary name (the checkpoint writer's ".<name>.tmp").
+            Assert.Throws<IOException>(() => AtomicFile.Write(path, s => throw new IOException("disk full"), tempPath: Path.Combine(dir, ".results.json.tmp")));
             Assert.Equal("old", File.ReadAllText(path));
             Assert.Equal(new[] { path }, Directory.EnumerateFiles(dir).ToArray());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void AKillBeforeTheRenameKeepsTheOldFileAndLeavesTheCompleteTemporaryFile()
+    {
+        var dir = TempDir();
+        try
+        {
+            var path = Path.Combine(dir, "results.json");
+            var temp = Path.Combine(dir, ".results.json.tmp");
+            File.WriteAllText(path, "old");
+            string? seen = null;
+            // Throwing from the hook stands for a kill there: nothing runs after it, so the temporary file stays
+            // (the checkpoint store deletes such leftovers on its next save).
+            Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, s => s.Write(new byte[] { 9 }),
+                tempPath: temp, beforeRename: t => { seen = t; throw new InvalidOperationException("killed"); }));
+            Assert.Equal(temp, seen);
+            Assert.Equal(new byte[] { 9 }, File.ReadAllBytes(temp));
+            Assert.Equal("old", File.ReadAllText(path));
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -69,16 +69,14 @@ public sealed class CheckpointTests : IDisposable
 
         Assert.Throws<IOException>(() => store.Save(net2, sgd2, 20, 100));
 
-        Assert.False(File.Exists(CheckpointFile.TempPathFor(store.PathFor(20))));  // a failed write removes its temp file
+        Assert.True(File.Exists(CheckpointFile.TempPathFor(store.PathFor(20))));   // the complete temp file is left behind
         Assert.False(File.Exists(store.PathFor(20)));
         Assert.Equal(first, store.FindNewestComplete());
         var (loaded, loadedSgd) = Trained(0, seed: 5);
         Assert.Equal(10, CheckpointFile.Load(first, loaded, loadedSgd).Iteration);
         Assert.Equal(weightsAt10, Toys.Flat(loaded));
 
-        // A kill at that point leaves the complete temp file behind; the next successful save cleans it up.
-        File.WriteAllText(CheckpointFile.TempPathFor(store.PathFor(20)), "left by a killed write");
-        store.BeforeRename = null;
+        store.BeforeRename = null;   // the next successful save cleans the leftover up
         store.Save(net2, sgd2, 30, 100);
         Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
     }
