@@ -21,6 +21,11 @@ let private onQuickstart name (yaml: string) expected =
 let private overriding name overrides expected =
     { Name = name; Files = [ "ok.yaml", baseQuickstart ]; Overrides = overrides; Expected = expected }
 
+/// The line of base.yaml that sets model.poto.alpha (messages name it; found, not hard-coded, so edits of
+/// base.yaml elsewhere do not break the test).
+let private alphaLine =
+    (File.ReadAllLines(experiment "base.yaml") |> Array.findIndex (fun l -> l.TrimStart().StartsWith "alpha:")) + 1
+
 let private cases : Case list =
     [ onQuickstart "unknown top-level key" "epocs: 3\n" [ "bad.yaml:2: unknown key 'epocs'" ]
       onQuickstart "unknown nested key with did-you-mean" "model:\n  poto:\n    alpah: 0.5\n"
@@ -33,7 +38,7 @@ let private cases : Case list =
       overriding "override of a valid key that is not in the config" [ "~eval.vis_images"; "eval.vis_images=3" ]
           [ "override 'eval.vis_images=3': key 'eval.vis_images' is not in the config"; "to add it, write +eval.vis_images=3" ]
       overriding "adding a key that is already set" [ "+model.poto.alpha=0.5" ]
-          [ "override '+model.poto.alpha=0.5': 'model.poto.alpha' is already set to 0.8 (set at"; "base.yaml:81)" ]
+          [ "override '+model.poto.alpha=0.5': 'model.poto.alpha' is already set to 0.8 (set at"; sprintf "base.yaml:%d)" alphaLine ]
       overriding "deleting a missing key" [ "~model.poto.beta" ] [ "override '~model.poto.beta': unknown key 'model.poto.beta'" ]
       overriding "deleting with a value that does not match" [ "~model.poto.alpha=0.5" ] [ "'model.poto.alpha' is 0.8 (set at"; "not 0.5" ]
       onQuickstart "alpha above 1" "model:\n  poto:\n    alpha: 1.5\n" [ "bad.yaml:4: model.poto.alpha = 1.5 must be in [0, 1]" ]
