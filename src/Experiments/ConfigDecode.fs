@@ -121,7 +121,11 @@ let decode (root: Node) : ExperimentConfig =
           SizeDivisibility = r.Int "input.size_divisibility" }
       Model =
         { NumClasses = r.Int "model.num_classes"
-          Assignment = (if r.Text "model.assignment" = "poto_argmax" then PotoArgmax else Poto)
+          Assignment =
+            (match r.Text "model.assignment" with
+             | "poto_argmax" -> PotoArgmax
+             | "loss" -> ForegroundLoss
+             | _ -> Poto)
           Backbone =
             { Depth = r.Int "model.backbone.depth"
               Norm = norm "model.backbone.norm"

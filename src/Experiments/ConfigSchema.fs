@@ -102,7 +102,7 @@ let fields : Field list =
           "model"
           (Section
               [ field "num_classes" (integer positive)
-                field "assignment" (choice [ "poto"; "poto_argmax" ])
+                field "assignment" (choice [ "poto"; "poto_argmax"; "loss" ])
                 field
                     "backbone"
                     (Section

@@ -145,6 +145,8 @@ type AssignmentKind =
     | Poto
     /// `poto_argmax`: the same quality, each GT takes its best shift (official poto...argmax).
     | PotoArgmax
+    /// `loss`: Hungarian matching on each pair's foreground loss, focal + reg_weight·GIoU (official loss...).
+    | ForegroundLoss
 
 /// `model`.
 type ModelSettings =

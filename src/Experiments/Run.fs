@@ -107,7 +107,10 @@ let buildModel (cfg: ExperimentConfig) : Defcn =
         filter = FilterOptions(Enabled = f.Enabled, KernelSize = f.KernelSize, Tau = f.Tau, UseNorm = (f.Norm = GN)),
         inference = inferenceSettings m.Test m.Test.NmsThresh,
         poto = PotoOptions(Alpha = m.Poto.Alpha, CenterSamplingRadius = m.Poto.CenterSamplingRadius, AuxTopK = m.Poto.AuxTopk,
-                           Matching = (match m.Assignment with PotoArgmax -> PotoMatching.Argmax | Poto -> PotoMatching.Hungarian)),
+                           Rule = (match m.Assignment with
+                                   | PotoArgmax -> OneToOneRule.PotoArgmax
+                                   | ForegroundLoss -> OneToOneRule.ForegroundLoss
+                                   | Poto -> OneToOneRule.Poto)),
         loss = DefcnLossOptions(FocalAlpha = m.Loss.FocalAlpha, FocalGamma = m.Loss.FocalGamma, RegWeight = m.Loss.RegWeight),
         auxiliaryLoss = m.Loss.Aux, normalization = Option.toObj normalization, sizeDivisibility = cfg.Input.SizeDivisibility)
 

@@ -85,6 +85,8 @@ let tests =
             Expect.equal argmax.AssignmentRule.Name "poto_argmax" "argmax when asked"
             Expect.equal argmax.Poto.Alpha 0.6 "with the same POTO constants"
             Expect.equal argmax.Criterion.AuxiliaryRule.Name "aux" "the auxiliary loss is independent of the one-to-one rule"
+            use lossRule = build [ "model.assignment=loss" ]
+            Expect.equal lossRule.AssignmentRule.Name "loss" "the foreground-loss rule"
             let e = errorOf (Config.load quickstart [ "model.assignment=hungarian" ])
             Expect.stringContains e.Text "model.assignment" "names the key"
             Expect.stringContains e.Text "poto_argmax" "lists the choices"

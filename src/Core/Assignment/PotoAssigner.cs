@@ -50,6 +50,28 @@ public class PotoAssigner : IAssignmentRule
     /// <inheritdoc />
     public virtual string Name => "poto";
 
+    /// <summary>The score of a pair outside the prior: −1 for POTO's quality (fcos.py l.250).</summary>
+    private protected virtual double NonCandidateScore => -1.0;
+
+    /// <summary>
+    /// Score of every candidate pair (image, GT, shift) of the batch, in pair order; POTO's quality
+    /// q = p^(1−α)·IoU^α with p = sigmoid(cls of the GT's class)·sigmoid(filter), in the head dtype (held exactly in double).
+    /// </summary>
+    private protected virtual double[] PairScores(AssignmentInputs input, Tensor clsLogits, Tensor deltas, Tensor? filterLogits,
+        List<int> pairImage, List<int> pairGt, List<int> pairShift, List<float> pairIou)
+    {
+        int count = pairGt.Count, R = input.R, K = input.K;
+        var clsIdx = new long[count];
+        var filIdx = new long[count];
+        for (int t = 0; t < count; t++)
+        {
+            long nr = (long)pairImage[t] * R + pairShift[t];
+            clsIdx[t] = nr * K + input.Classes[pairImage[t]][pairGt[t]];
+            filIdx[t] = nr;
+        }
+        return PairQuality.Compute(clsLogits.detach().reshape(-1), filterLogits?.detach().reshape(-1), clsIdx, filIdx, pairIou.ToArray(), count, Alpha);
+    }
+
     /// <summary>
     /// The one-to-one matching of one image's quality matrix (M × R, −1 outside the prior): Hungarian, maximising
     /// the total quality (fcos.py l.252, scipy linear_sum_assignment). Pairs sorted by GT.
@@ -118,19 +140,11 @@ public class PotoAssigner : IAssignmentRule
             }
         }
 
-        // 2. Quality of all candidate pairs of the batch in one gather.
+        // 2. Score of all candidate pairs of the batch (POTO: the quality, in one gather).
         int count = pairGt.Count;
-        var clsIdx = new long[count];
-        var filIdx = new long[count];
-        for (int t = 0; t < count; t++)
-        {
-            long nr = (long)pairImage[t] * R + pairShift[t];
-            clsIdx[t] = nr * K + input.Classes[pairImage[t]][pairGt[t]];
-            filIdx[t] = nr;
-        }
         double[] q;
         using (NewDisposeScope())
-            q = PairQuality.Compute(clsLogits.detach().reshape(-1), filterLogits?.detach().reshape(-1), clsIdx, filIdx, pairIou.ToArray(), count, Alpha);
+            q = PairScores(input, clsLogits, deltas, filterLogits, pairImage, pairGt, pairShift, pairIou);
 
         // 3. One-to-one matching per image (maximise q; non-candidates −1), then targets.
         var classes = new long[(long)N * R];
@@ -152,7 +166,7 @@ public class PotoAssigner : IAssignmentRule
             var cols = new int[t1 - t0];
             var vals = new double[t1 - t0];
             for (int t = t0; t < t1; t++) { cols[t - t0] = pairShift[t]; vals[t - t0] = q[t]; }   // pairs are grouped by GT already
-            problems[n] = new SparseAssignmentProblem(m, R, -1.0, rowStart, cols, vals);
+            problems[n] = new SparseAssignmentProblem(m, R, NonCandidateScore, rowStart, cols, vals);
             var match = Match(problems[n]);
             matches[n] = match;
             matchedIou[n] = new float[match.Count];

@@ -1,13 +1,16 @@
 namespace Research.Core.Assignment;
 
-/// <summary>How POTO turns its quality matrix into one positive per GT.</summary>
-public enum PotoMatching
+/// <summary>The one-to-one rule a DeFCN detector trains with (config <c>model.assignment</c>).</summary>
+public enum OneToOneRule
 {
-    /// <summary>Maximum-quality bipartite matching (the paper's POTO).</summary>
-    Hungarian,
+    /// <summary>POTO: maximum-quality bipartite matching on q = p^(1−α)·IoU^α (<see cref="PotoAssigner"/>).</summary>
+    Poto,
 
-    /// <summary>Each GT takes its best shift, conflicts go to the higher quality (the "POTO argmax" ablation).</summary>
-    Argmax,
+    /// <summary>Each GT takes its best-quality shift, conflicts go to the higher quality (<see cref="PotoArgmaxAssigner"/>).</summary>
+    PotoArgmax,
+
+    /// <summary>Hungarian matching minimising the foreground loss of each pair (<see cref="ForegroundLossAssigner"/>).</summary>
+    ForegroundLoss,
 }
 
 /// <summary>
@@ -17,8 +20,8 @@ public enum PotoMatching
 /// <param name="Alpha">α of q = p^(1−α)·IoU^α, in [0, 1] (shared by POTO and the auxiliary rule).</param>
 /// <param name="CenterSamplingRadius">POTO's centre-sampling prior in strides (0 = shifts inside the box).</param>
 /// <param name="AuxTopK">Candidates per level and GT of the auxiliary one-to-many rule.</param>
-/// <param name="Matching">Hungarian (POTO) or argmax per GT (<see cref="PotoArgmaxAssigner"/>; config <c>model.assignment</c>).</param>
-public sealed record PotoOptions(double Alpha = 0.8, double CenterSamplingRadius = 1.5, int AuxTopK = 9, PotoMatching Matching = PotoMatching.Hungarian)
+/// <param name="Rule">The one-to-one rule (config <c>model.assignment</c>); all use the centre-sampling prior.</param>
+public sealed record PotoOptions(double Alpha = 0.8, double CenterSamplingRadius = 1.5, int AuxTopK = 9, OneToOneRule Rule = OneToOneRule.Poto)
 {
     /// <summary>The reference settings.</summary>
     public static PotoOptions Reference { get; } = new();

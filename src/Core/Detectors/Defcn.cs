@@ -12,7 +12,7 @@ namespace Research.Core.Detectors;
 
 /// <summary>
 /// DeFCN (official fcos.py FCOS) on the dense-detector base: the DeFCN head (with or without 3D Max Filtering),
-/// POTO one-to-one assignment (Hungarian, or argmax per GT), the optional auxiliary one-to-many loss, and NMS-free post-processing with
+/// a one-to-one rule (POTO by default; POTO argmax or the foreground-loss rule), the optional auxiliary one-to-many loss, and NMS-free post-processing with
 /// score = sigmoid(cls)·sigmoid(filter). State-dict keys equal the official model's
 /// (<c>backbone.bottom_up.res2.0.conv1.weight</c>, <c>head.cls_subnet.0.weight</c>, ...).
 /// </summary>
@@ -42,11 +42,20 @@ public sealed class Defcn : DenseDetector
         InferenceSettings.Validate();
         Poto = poto ?? PotoOptions.Reference;
         var strides = BackboneShapes.Select(s => s.Stride).ToArray();
-        var oneToOne = Poto.Matching == PotoMatching.Argmax
-            ? new PotoArgmaxAssigner(strides, numClasses, Poto.Alpha, Poto.CenterSamplingRadius)
-            : new PotoAssigner(strides, numClasses, Poto.Alpha, Poto.CenterSamplingRadius);
+        var losses = loss ?? DefcnLossOptions.Reference;
+        IAssignmentRule oneToOne = Poto.Rule switch
+        {
+            OneToOneRule.PotoArgmax => new PotoArgmaxAssigner(strides, numClasses, Poto.Alpha, Poto.CenterSamplingRadius),
+            // The pair cost is the training loss itself: focal on the score the main loss sees, plus weighted GIoU.
+            OneToOneRule.ForegroundLoss => new ForegroundLossAssigner(strides, numClasses, Poto.CenterSamplingRadius,
+                (logits, quality, targets) => quality is null
+                    ? FocalLoss.OnLogitsPerElement(logits, targets, losses.FocalAlpha, losses.FocalGamma)
+                    : FocalLoss.OnProbabilitiesPerElement(logits.sigmoid() * quality.sigmoid(), targets, losses.FocalAlpha, losses.FocalGamma),
+                IouLoss.GIoUPerPair, losses.RegWeight),
+            _ => new PotoAssigner(strides, numClasses, Poto.Alpha, Poto.CenterSamplingRadius),
+        };
         var auxiliary = auxiliaryLoss ? new AuxAssigner(numClasses, Poto.Alpha, Poto.AuxTopK) : null;
-        _criterion = new DefcnCriterion(oneToOne, auxiliary, loss);
+        _criterion = new DefcnCriterion(oneToOne, auxiliary, losses);
         PostProcessor = new DetectionPostProcessor(InferenceSettings);
     }
 

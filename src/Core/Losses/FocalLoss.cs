@@ -19,9 +19,15 @@ public static class FocalLoss
     public static Tensor OnProbabilities(Tensor probs, Tensor targets, double alpha = 0.25, double gamma = 2.0)
     {
         using var scope = NewDisposeScope();
+        return OnProbabilitiesPerElement(probs, targets, alpha, gamma).sum().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>As <see cref="OnProbabilities"/> without the sum: the loss of every element, same shape as the inputs.</summary>
+    public static Tensor OnProbabilitiesPerElement(Tensor probs, Tensor targets, double alpha = 0.25, double gamma = 2.0)
+    {
+        using var scope = NewDisposeScope();
         var ce = nn.functional.binary_cross_entropy(probs, targets, reduction: nn.Reduction.None);
-        var loss = Modulate(ce, probs, targets, alpha, gamma);
-        return loss.sum().MoveToOuterDisposeScope();
+        return Modulate(ce, probs, targets, alpha, gamma).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -31,10 +37,16 @@ public static class FocalLoss
     public static Tensor OnLogits(Tensor logits, Tensor targets, double alpha = 0.25, double gamma = 2.0)
     {
         using var scope = NewDisposeScope();
+        return OnLogitsPerElement(logits, targets, alpha, gamma).sum().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>As <see cref="OnLogits"/> without the sum: the loss of every element, same shape as the inputs.</summary>
+    public static Tensor OnLogitsPerElement(Tensor logits, Tensor targets, double alpha = 0.25, double gamma = 2.0)
+    {
+        using var scope = NewDisposeScope();
         var p = logits.sigmoid();
         var ce = nn.functional.binary_cross_entropy_with_logits(logits, targets, reduction: nn.Reduction.None);
-        var loss = Modulate(ce, p, targets, alpha, gamma);
-        return loss.sum().MoveToOuterDisposeScope();
+        return Modulate(ce, p, targets, alpha, gamma).MoveToOuterDisposeScope();
     }
 
     // Same operations in the same order as the reference: p_t, ce·(1 − p_t)^γ, then α_t·loss.

@@ -22,6 +22,13 @@ public static class IouLoss
     public static Tensor GIoU(Tensor pred, Tensor target)
     {
         using var scope = NewDisposeScope();
+        return GIoUPerPair(pred, target).sum().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>As <see cref="GIoU"/> without the sum: 1 − GIoU of every pair, (P).</summary>
+    public static Tensor GIoUPerPair(Tensor pred, Tensor target)
+    {
+        using var scope = NewDisposeScope();
         var p = cat(new[] { -pred[TensorIndex.Ellipsis, ..2], pred[TensorIndex.Ellipsis, 2..] }, -1);      // (P, 4) XYXY around 0
         var t = cat(new[] { -target[TensorIndex.Ellipsis, ..2], target[TensorIndex.Ellipsis, 2..] }, -1);
         Tensor C(Tensor x, int i) => x[TensorIndex.Ellipsis, i];
@@ -36,6 +43,6 @@ public static class IouLoss
         var gH = maximum(C(p, 3), C(t, 3)) - minimum(C(p, 1), C(t, 1));
         var enclose = gW * gH;
         var giou = iou - (enclose - union) / enclose.clamp_min(Eps);
-        return (1 - giou).sum().MoveToOuterDisposeScope();
+        return (1 - giou).MoveToOuterDisposeScope();
     }
 }

@@ -1,9 +1,10 @@
-"""Parity fixtures of the paper's hand-designed one-to-one rules from the official DeFCN code.
+"""Parity fixtures of the paper's hand-designed one-to-one rules from the official DeFCN code: POTO argmax
+(poto...3x_ms.argmax) and the foreground-loss rule (loss...3x_ms).
 
 Run outside the repo exactly as generate_defcn_fixtures.py (same extracted sources, same stand-ins from
 official_defcn.py; nothing official is copied here):
     /usr/bin/python3 generate_rule_fixtures.py
-(Debian torch 1.13.1.) poto...3x_ms.argmax/fcos.py is imported as is. For each case the script writes
+(Debian torch 1.13.1, scipy 1.10.1.) The two fcos.py files are imported as is. For each case the script writes
 <case>.safetensors (inputs, the official class targets (N, R) and regression targets (N, R, 4)) and
 <case>.json (settings, loss values, logged scalars) in the layout of the DeFCN fixtures.
 """
@@ -15,6 +16,18 @@ from official_defcn import STORAGE, coco, load_file, make_model, Target, level_s
 
 torch.set_num_threads(1)
 fcos_argmax = load_file("defcn_fcos_argmax", f"{coco}/poto.res50.fpn.coco.800size.3x_ms.argmax/fcos.py")
+fcos_loss = load_file("defcn_fcos_loss", f"{coco}/loss.res50.fpn.coco.800size.3x_ms/fcos.py")
+MATCHES = []
+_lsa = fcos_loss.linear_sum_assignment
+
+
+def _recording(cost, maximize=False):
+    r, c = _lsa(cost, maximize=maximize)
+    MATCHES.append({"gt": r.tolist(), "shift": c.tolist()})
+    return r, c
+
+
+fcos_loss.linear_sum_assignment = _recording
 
 
 def make_case(name, module, rule, seed, sizes, strides, gts_per_image, K, alpha=0.8, radius=1.5):
@@ -32,6 +45,7 @@ def make_case(name, module, rule, seed, sizes, strides, gts_per_image, K, alpha=
         tensors[f"gt_classes_{n}"] = c
     model = make_model(module, K, strides, alpha, radius, 9)
     STORAGE.scalars.clear()
+    MATCHES.clear()
     clone = lambda xs: [x.clone() for x in xs]  # noqa: E731
     gt_cls, gt_reg = model.get_ground_truth([list(shifts_l) for _ in range(N)], targets, clone(cls), clone(reg))
     losses = model.losses(gt_cls, gt_reg, clone(cls), clone(reg))
@@ -47,6 +61,8 @@ def make_case(name, module, rule, seed, sizes, strides, gts_per_image, K, alpha=
             "num_gt": [len(x[1]) for x in gts_per_image],
             "losses": {k: float(v) for k, v in losses.items()},
             "scalars": dict(STORAGE.scalars)}
+    if MATCHES:
+        meta["matches"] = list(MATCHES)
     json.dump(meta, open(f"{name}.json", "w"), indent=1)
     print(name, "R =", sum(h * w for h, w in sizes), "fg", int(((gt_cls >= 0) & (gt_cls != K)).sum()), meta["losses"], meta["scalars"])
 
@@ -73,3 +89,17 @@ g = torch.Generator().manual_seed(103)
 b = random_gts(g, 22, 3, 24, 24)
 make_case("argmax_case3", fcos_argmax, "poto_argmax", 333, [[3, 3], [3, 3]], [8, 16],
           [(b, [int(x) for x in torch.randint(0, 3, (22,), generator=g)])], K=3, alpha=0.0, radius=0.0)
+
+# Foreground-loss 1: the argmax case-1 scene (duplicates, GTs without a candidate: forced onto a 1e8 column).
+g = torch.Generator().manual_seed(101)
+img1 = random_gts(g, 6, 4, 96, 136)
+img1 += [img1[0], img1[1], [0.0, 0.0, 30.0, 20.0], [100.0, 70.0, 136.0, 96.0], [0.5, 0.5, 3.5, 3.5], [40.0, 40.0, 43.0, 42.0]]
+img2 = random_gts(g, 4, 4, 96, 136)
+make_case("loss_case1", fcos_loss, "loss", 444, [[12, 17], [6, 9], [3, 5]], [8, 16, 32],
+          [(img1, [0, 1, 2, 3, 1, 0, 0, 2, 3, 1, 2, 0]), (img2, [3, 3, 1, 2])], K=4)
+
+# Foreground-loss 2: 20 GTs on 5 levels, K = 7, radius 1.0.
+g = torch.Generator().manual_seed(105)
+b = random_gts(g, 20, 7, 288, 352)
+make_case("loss_case2", fcos_loss, "loss", 555, [[36, 44], [18, 22], [9, 11], [5, 6], [3, 3]], [8, 16, 32, 64, 128],
+          [(b, [int(x) for x in torch.randint(0, 7, (20,), generator=g)])], K=7, radius=1.0)
