@@ -1,3 +1,4 @@
+using Research.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -72,6 +73,6 @@ public sealed class ForegroundLossAssigner : PotoAssigner
         var predicted = deltas.detach().reshape(-1, 4).index_select(0, index);                             // (P, 4)
         var goal = tensor(target, new long[] { count, 4 }, device: device);                                // (P, 4)
         var cost = _classificationCost(logits, filter, targets).sum(1) + _boxCost(predicted, goal) * _boxWeight;   // (P)
-        return Runtime.HostCopy.Doubles(cost);
+        return HostCopy.Doubles(cost);
     }
 }

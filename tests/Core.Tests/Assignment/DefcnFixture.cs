@@ -64,6 +64,17 @@ internal sealed class DefcnFixture : IDisposable
     public Tensor? Fil => Filter is null ? null : HeadFlattening.FlattenAndConcat(Filter, 1);
     public Tensor AllShifts => cat(Shifts, 0);
 
+    /// <summary>Every official loss within 1e-5 of its value, and num_fg_per_gt exactly.</summary>
+    public void AssertLossesMatch(Research.Core.Losses.DetectorLosses output)
+    {
+        foreach (var p in Meta.GetProperty("losses").EnumerateObject())
+        {
+            double ours = output.Losses[p.Name].item<float>(), theirs = p.Value.GetDouble();
+            Xunit.Assert.True(Math.Abs(ours - theirs) <= 1e-5 * Math.Abs(theirs), $"{Meta.GetProperty("name").GetString()} {p.Name}: ours {ours:R} official {theirs:R}");
+        }
+        Xunit.Assert.Equal(Meta.GetProperty("scalars").GetProperty("num_fg_per_gt").GetDouble(), output.Diagnostics["num_fg_per_gt"], 12);
+    }
+
     public void Dispose()
     {
         foreach (var t in _t.Values) t.Dispose();

@@ -39,12 +39,7 @@ public class ForegroundLossParityTests
         Assert.True(t.RegTargets!.equal(f["rule_reg"]).all().item<bool>(), $"{name}: regression targets differ");
 
         using var output = new DefcnCriterion(rule).Compute(f.Logits, f.BboxReg, null, f.Shifts, f.Targets);
-        foreach (var p in f.Meta.GetProperty("losses").EnumerateObject())
-        {
-            double ours = output.Losses[p.Name].item<float>(), theirs = p.Value.GetDouble();
-            Assert.True(Math.Abs(ours - theirs) <= 1e-5 * Math.Abs(theirs), $"{name} {p.Name}: ours {ours:R} official {theirs:R}");
-        }
-        Assert.Equal(f.Meta.GetProperty("scalars").GetProperty("num_fg_per_gt").GetDouble(), output.Diagnostics["num_fg_per_gt"], 12);
+        f.AssertLossesMatch(output);
     }
 
     [Fact]
