@@ -125,6 +125,7 @@ let decode (root: Node) : ExperimentConfig =
             (match r.Text "model.assignment" with
              | "poto_argmax" -> PotoArgmax
              | "loss" -> ForegroundLoss
+             | "center" -> Center
              | _ -> Poto)
           Backbone =
             { Depth = r.Int "model.backbone.depth"
@@ -153,6 +154,9 @@ let decode (root: Node) : ExperimentConfig =
             { Alpha = r.Float "model.poto.alpha"
               CenterSamplingRadius = r.Float "model.poto.center_sampling_radius"
               AuxTopk = r.Int "model.poto.aux_topk" }
+          Center =
+            { SizeBounds = r.Floats "model.center.size_bounds"
+              DistanceTopk = r.Int "model.center.distance_topk" }
           Loss =
             { FocalAlpha = r.Float "model.loss.focal_alpha"
               FocalGamma = r.Float "model.loss.focal_gamma"

@@ -102,7 +102,7 @@ let fields : Field list =
           "model"
           (Section
               [ field "num_classes" (integer positive)
-                field "assignment" (choice [ "poto"; "poto_argmax"; "loss" ])
+                field "assignment" (choice [ "poto"; "poto_argmax"; "loss"; "center" ])
                 field
                     "backbone"
                     (Section
@@ -124,6 +124,7 @@ let fields : Field list =
                 field "head" (Section [ field "num_convs" (integer Rules.nonNegative); field "prior_prob" (real (fun p -> if p > 0.0 && p < 1.0 then None else Some "must be in (0, 1)")); field "norm" (choice [ "GN"; "none" ]) ])
                 field "filter" (Section [ field "enabled" boolean; field "kernel_size" (integer odd); field "tau" (integer even); field "norm" (choice [ "GN"; "none" ]) ])
                 field "poto" (Section [ field "alpha" (real probability); field "center_sampling_radius" (real positive); field "aux_topk" (integer positive) ])
+                field "center" (Section [ field "size_bounds" (floats positive (fun n -> if n >= 1 then None else Some "needs at least one bound")); field "distance_topk" (integer positive) ])
                 field "loss" (Section [ field "focal_alpha" (real probability); field "focal_gamma" (real Rules.nonNegative); field "reg_weight" (real Rules.nonNegative); field "aux" boolean ])
                 field
                     "test"

@@ -133,6 +133,13 @@ type FilterSettings =
 /// `model.poto`: prediction-aware one-to-one assignment (paper §3.2) and the auxiliary one-to-many loss.
 type PotoSettings = { Alpha: float; CenterSamplingRadius: float; AuxTopk: int }
 
+/// `model.center`: the center rule's constants (official POTO.OBJECT_SIZES_OF_INTEREST, DISTANCE_TOPK).
+type CenterSettings =
+    { /// Bounds between the levels' size ranges: level l covers [b(l-1), b(l)], from -1 to infinity (one fewer than levels).
+      SizeBounds: float list
+      /// Nearest shifts per level and GT.
+      DistanceTopk: int }
+
 /// `model.loss`.
 type LossSettings = { FocalAlpha: float; FocalGamma: float; RegWeight: float; Aux: bool }
 
@@ -147,6 +154,8 @@ type AssignmentKind =
     | PotoArgmax
     /// `loss`: Hungarian matching on each pair's foreground loss, focal + reg_weight·GIoU (official loss...).
     | ForegroundLoss
+    /// `center`: the nearest shift per level within the level's size range (official center...; no predictions).
+    | Center
 
 /// `model`.
 type ModelSettings =
@@ -157,6 +166,7 @@ type ModelSettings =
       Head: HeadSettings
       Filter: FilterSettings
       Poto: PotoSettings
+      Center: CenterSettings
       Loss: LossSettings
       Test: TestSettings }
 

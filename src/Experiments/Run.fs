@@ -106,10 +106,13 @@ let buildModel (cfg: ExperimentConfig) : Defcn =
         head = HeadOptions(NumConvs = m.Head.NumConvs, PriorProb = m.Head.PriorProb, Norm = (if m.Head.Norm = GN then HeadNorm.GroupNorm else HeadNorm.None)),
         filter = FilterOptions(Enabled = f.Enabled, KernelSize = f.KernelSize, Tau = f.Tau, UseNorm = (f.Norm = GN)),
         inference = inferenceSettings m.Test m.Test.NmsThresh,
+        center = CenterRuleAssigner.RangesFromBounds(m.Center.SizeBounds |> Array.ofList),
+        centerTopK = m.Center.DistanceTopk,
         poto = PotoOptions(Alpha = m.Poto.Alpha, CenterSamplingRadius = m.Poto.CenterSamplingRadius, AuxTopK = m.Poto.AuxTopk,
                            Rule = (match m.Assignment with
                                    | PotoArgmax -> OneToOneRule.PotoArgmax
                                    | ForegroundLoss -> OneToOneRule.ForegroundLoss
+                                   | Center -> OneToOneRule.Center
                                    | Poto -> OneToOneRule.Poto)),
         loss = DefcnLossOptions(FocalAlpha = m.Loss.FocalAlpha, FocalGamma = m.Loss.FocalGamma, RegWeight = m.Loss.RegWeight),
         auxiliaryLoss = m.Loss.Aux, normalization = Option.toObj normalization, sizeDivisibility = cfg.Input.SizeDivisibility)

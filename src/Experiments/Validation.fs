@@ -78,6 +78,15 @@ let check (workDir: string) (c: ExperimentConfig) : Problem list =
           yield problemWithHint "model.fpn.out_channels"
                     (sprintf "model.fpn.out_channels = %d is not divisible by the %d GroupNorm groups of the head" c.Model.Fpn.OutChannels groups)
                     (sprintf "use a multiple of 32, or set %s to none" (String.concat " and " users))
+      if c.Model.Assignment = Center then
+          let levels = c.Model.Fpn.TopLevel - 2
+          let bounds = c.Model.Center.SizeBounds
+          if bounds.Length <> levels - 1 then
+              yield problemWithHint "model.center.size_bounds"
+                        (sprintf "model.center.size_bounds has %d bounds but the FPN has %d levels (P3-P%d)" bounds.Length levels c.Model.Fpn.TopLevel)
+                        (sprintf "give %d bounds between the levels' size ranges (the reference: [64, 128, 256, 512] for P3-P7)" (levels - 1))
+          elif bounds <> List.sort (List.distinct bounds) then
+              yield problem "model.center.size_bounds" (sprintf "model.center.size_bounds = [%s] must be strictly increasing" (bounds |> List.map string |> String.concat ", "))
       let solver = c.Solver
       if solver.WarmupIters > solver.MaxIter then
           yield problem "solver.warmup_iters" (sprintf "solver.warmup_iters = %d is above max_iter = %d" solver.WarmupIters solver.MaxIter)

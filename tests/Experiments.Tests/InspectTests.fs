@@ -87,6 +87,12 @@ let tests =
             Expect.equal argmax.Criterion.AuxiliaryRule.Name "aux" "the auxiliary loss is independent of the one-to-one rule"
             use lossRule = build [ "model.assignment=loss" ]
             Expect.equal lossRule.AssignmentRule.Name "loss" "the foreground-loss rule"
+            use center = build [ "model.assignment=center" ]
+            Expect.equal center.AssignmentRule.Name "center" "the center rule, with the quickstart's P3-P5 bounds"
+            let e = errorOf (Config.load quickstart [ "model.assignment=center"; "model.center.size_bounds=[64, 128, 256, 512]" ])
+            Expect.stringContains e.Text "model.center.size_bounds has 4 bounds but the FPN has 3 levels" "bounds must fit the levels"
+            let e = errorOf (Config.load quickstart [ "model.assignment=center"; "model.center.size_bounds=[128, 64]" ])
+            Expect.stringContains e.Text "strictly increasing" "bounds must increase"
             let e = errorOf (Config.load quickstart [ "model.assignment=hungarian" ])
             Expect.stringContains e.Text "model.assignment" "names the key"
             Expect.stringContains e.Text "poto_argmax" "lists the choices"

@@ -11,6 +11,9 @@ public enum OneToOneRule
 
     /// <summary>Hungarian matching minimising the foreground loss of each pair (<see cref="ForegroundLossAssigner"/>).</summary>
     ForegroundLoss,
+
+    /// <summary>The nearest shift per level within the level's size range (<see cref="CenterRuleAssigner"/>).</summary>
+    Center,
 }
 
 /// <summary>

@@ -33,9 +33,13 @@ public sealed class Defcn : DenseDetector
     /// <param name="normalization">Pixel normalisation of raw batches (config <c>input.pixel_mean/std</c>); null when batches arrive normalised.</param>
     /// <param name="shiftOffset">Shift offset in strides (SHIFT_GENERATOR.OFFSET, 0.5 in the DeFCN configs).</param>
     /// <param name="sizeDivisibility">Input padding multiple (config <c>input.size_divisibility</c>).</param>
+    /// <param name="center">The center rule's size range per level (config <c>model.center.size_bounds</c>); null = the
+    /// reference's ranges for the backbone's levels.</param>
+    /// <param name="centerTopK">The center rule's nearest shifts per level (config <c>model.center.distance_topk</c>).</param>
     public Defcn(Module<Tensor, Tensor[]> backbone, int numClasses, HeadOptions? head = null, FilterOptions? filter = null,
         InferenceSettings? inference = null, PotoOptions? poto = null, DefcnLossOptions? loss = null, bool auxiliaryLoss = true,
-        PixelNormalization? normalization = null, double shiftOffset = 0.5, int sizeDivisibility = 32)
+        PixelNormalization? normalization = null, double shiftOffset = 0.5, int sizeDivisibility = 32,
+        IReadOnlyList<(double Low, double High)>? center = null, int centerTopK = 1)
         : base(nameof(Defcn), backbone, shapes => new DefcnHead(shapes, numClasses, head, filter), normalization, shiftOffset, sizeDivisibility)
     {
         InferenceSettings = inference ?? InferenceSettings.Reference;
@@ -52,6 +56,9 @@ public sealed class Defcn : DenseDetector
                     ? FocalLoss.OnLogitsPerElement(logits, targets, losses.FocalAlpha, losses.FocalGamma)
                     : FocalLoss.OnProbabilitiesPerElement(logits.sigmoid() * quality.sigmoid(), targets, losses.FocalAlpha, losses.FocalGamma),
                 IouLoss.GIoUPerPair, losses.RegWeight),
+            OneToOneRule.Center => new CenterRuleAssigner(
+                center ?? CenterRuleAssigner.RangesFromBounds(new[] { 64.0, 128.0, 256.0, 512.0 }.Take(strides.Length - 1).ToArray()),
+                numClasses, centerTopK),
             _ => new PotoAssigner(strides, numClasses, Poto.Alpha, Poto.CenterSamplingRadius),
         };
         var auxiliary = auxiliaryLoss ? new AuxAssigner(numClasses, Poto.Alpha, Poto.AuxTopK) : null;

@@ -17,6 +17,7 @@ from official_defcn import STORAGE, coco, load_file, make_model, Target, level_s
 torch.set_num_threads(1)
 fcos_argmax = load_file("defcn_fcos_argmax", f"{coco}/poto.res50.fpn.coco.800size.3x_ms.argmax/fcos.py")
 fcos_loss = load_file("defcn_fcos_loss", f"{coco}/loss.res50.fpn.coco.800size.3x_ms/fcos.py")
+fcos_center = load_file("defcn_fcos_center", f"{coco}/center.res50.fpn.coco.800size.3x_ms/fcos.py")
 MATCHES = []
 _lsa = fcos_loss.linear_sum_assignment
 
@@ -30,7 +31,7 @@ def _recording(cost, maximize=False):
 fcos_loss.linear_sum_assignment = _recording
 
 
-def make_case(name, module, rule, seed, sizes, strides, gts_per_image, K, alpha=0.8, radius=1.5):
+def make_case(name, module, rule, seed, sizes, strides, gts_per_image, K, alpha=0.8, radius=1.5, bounds=None):
     g = torch.Generator().manual_seed(seed)
     N = len(gts_per_image)
     cls = [torch.randn(N, K, h, w, generator=g) * 1.5 - 2.0 for (h, w) in sizes]
@@ -47,7 +48,13 @@ def make_case(name, module, rule, seed, sizes, strides, gts_per_image, K, alpha=
     STORAGE.scalars.clear()
     MATCHES.clear()
     clone = lambda xs: [x.clone() for x in xs]  # noqa: E731
-    gt_cls, gt_reg = model.get_ground_truth([list(shifts_l) for _ in range(N)], targets, clone(cls), clone(reg))
+    if bounds is not None:   # the center rule: sizes of interest per level, nearest shift per level; no predictions
+        edges = [-1] + list(bounds) + [float("inf")]
+        model.object_sizes_of_interest = [[edges[i], edges[i + 1]] for i in range(len(sizes))]
+        model.distance_topk = 1
+        gt_cls, gt_reg = model.get_ground_truth([list(shifts_l) for _ in range(N)], targets)
+    else:
+        gt_cls, gt_reg = model.get_ground_truth([list(shifts_l) for _ in range(N)], targets, clone(cls), clone(reg))
     losses = model.losses(gt_cls, gt_reg, clone(cls), clone(reg))
     for l in range(len(sizes)):
         tensors[f"cls_{l}"] = cls[l]
@@ -56,7 +63,7 @@ def make_case(name, module, rule, seed, sizes, strides, gts_per_image, K, alpha=
     tensors["rule_classes"] = gt_cls
     tensors["rule_reg"] = gt_reg
     write_safetensors(f"{name}.safetensors", tensors)
-    meta = {"name": name, "rule": rule, "num_classes": K, "strides": strides, "sizes": sizes, "alpha": alpha,
+    meta = {"name": name, "rule": rule, "size_bounds": list(bounds) if bounds is not None else None, "num_classes": K, "strides": strides, "sizes": sizes, "alpha": alpha,
             "center_sampling_radius": radius, "aux_topk": 9, "filter": False, "num_images": N,
             "num_gt": [len(x[1]) for x in gts_per_image],
             "losses": {k: float(v) for k, v in losses.items()},
@@ -103,3 +110,21 @@ g = torch.Generator().manual_seed(105)
 b = random_gts(g, 20, 7, 288, 352)
 make_case("loss_case2", fcos_loss, "loss", 555, [[36, 44], [18, 22], [9, 11], [5, 6], [3, 3]], [8, 16, 32, 64, 128],
           [(b, [int(x) for x in torch.randint(0, 7, (20,), generator=g)])], K=7, radius=1.0)
+
+# Center 1: 5 levels of 288x352 with the official ranges (bounds 64, 128, 256, 512): boxes whose nearest shifts on
+# two adjacent levels both fall in range (2 positives), boxes in no range (0), integer boxes with centres exactly
+# between shifts (equidistant ties), tiny boxes whose nearest shift is outside them, duplicates (smaller area wins).
+g = torch.Generator().manual_seed(106)
+b = random_gts(g, 24, 3, 288, 352)
+b += [[100.0, 100.0, 228.0, 228.0], [10.0, 10.0, 138.0, 138.0], [40.0, 40.0, 42.0, 41.0], [8.0, 8.0, 24.0, 24.0],
+      [0.0, 0.0, 352.0, 288.0], [60.0, 60.0, 188.0, 188.0], [60.0, 60.0, 188.0, 188.0], [200.0, 40.0, 330.0, 100.0]]
+make_case("center_case1", fcos_center, "center", 666, [[36, 44], [18, 22], [9, 11], [5, 6], [3, 3]], [8, 16, 32, 64, 128],
+          [(b, [int(x) for x in torch.randint(0, 3, (32,), generator=g)])], K=3, bounds=[64, 128, 256, 512])
+
+# Center 2: the quickstart layout (3 levels, bounds 64, 128), 2 images, one of them crowded (30 GTs: cdist's
+# matrix-product path, used by torch above 25 rows).
+g = torch.Generator().manual_seed(107)
+b1 = random_gts(g, 30, 4, 192, 192)
+b2 = random_gts(g, 5, 4, 192, 192)
+make_case("center_case2", fcos_center, "center", 777, [[24, 24], [12, 12], [6, 6]], [8, 16, 32],
+          [(b1, [int(x) for x in torch.randint(0, 4, (30,), generator=g)]), (b2, [0, 1, 2, 3, 0])], K=4, bounds=[64, 128])

@@ -1,0 +1,127 @@
+using Research.Core.Data;
+using Research.Core.Dense;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Research.Core.Assignment;
+
+/// <summary>
+/// The paper's center rule (official center...3x_ms fcos.py l.181-276), a hand-designed one-to-one intent that
+/// ignores the predictions: on every level each GT takes its <c>k</c> shifts nearest to its centre (torch.cdist +
+/// topk, as the reference, so equidistant ties resolve the same way), kept where the shift's largest (l, t, r, b)
+/// distance to the GT lies in that level's size range (inclusive at both ends); a shift claimed by several GTs goes
+/// to the smallest GT. There is no inside-box test, so a tiny GT's nearest shift may lie outside it (negative
+/// targets), and a GT can get 0, 1 or 2 positives (adjacent ranges touch). 0 GT: all background (the reference fails).
+/// </summary>
+public sealed class CenterRuleAssigner : IAssignmentRule
+{
+    private readonly (double Low, double High)[] _sizeRanges;
+    private readonly int _topK;
+    private readonly int _numClasses;
+
+    /// <summary>
+    /// Creates the rule: per level (P3 first) the range [low, high] of the largest regression distance it predicts
+    /// (the reference's OBJECT_SIZES_OF_INTEREST, [−1, 64], [64, 128], …, [512, ∞]), nearest shifts per level k
+    /// (DISTANCE_TOPK, 1), K classes.
+    /// </summary>
+    public CenterRuleAssigner(IReadOnlyList<(double Low, double High)> sizeRanges, int numClasses, int topK = 1)
+    {
+        if (sizeRanges.Count == 0) throw new ArgumentException("the center rule needs one size range per level", nameof(sizeRanges));
+        if (topK < 1) throw new ArgumentException($"model.center.distance_topk must be ≥ 1, got {topK}", nameof(topK));
+        if (numClasses < 1) throw new ArgumentException($"num_classes must be positive, got {numClasses}", nameof(numClasses));
+        _sizeRanges = sizeRanges.ToArray();
+        _topK = topK;
+        _numClasses = numClasses;
+    }
+
+    /// <summary>
+    /// The reference's ranges from the <paramref name="bounds"/> between levels: level l covers
+    /// [b_{l−1}, b_l] with b_{−1} = −1 and b_{L−1} = ∞ (DeFCN's [[−1, 64], [64, 128], [128, 256], [256, 512], [512, ∞]]
+    /// are the bounds 64, 128, 256, 512).
+    /// </summary>
+    public static (double Low, double High)[] RangesFromBounds(IReadOnlyList<double> bounds) =>
+        Enumerable.Range(0, bounds.Count + 1)
+            .Select(l => (l == 0 ? -1.0 : bounds[l - 1], l == bounds.Count ? double.PositiveInfinity : bounds[l]))
+            .ToArray();
+
+    /// <inheritdoc />
+    public string Name => "center";
+
+    /// <inheritdoc />
+    public ShiftTargets Assign(DensePredictions predictions, IReadOnlyList<DetectionTarget> targets)
+    {
+        if (predictions.LevelSizes.Count != _sizeRanges.Length)
+            throw new ArgumentException($"the center rule has {_sizeRanges.Length} size ranges (model.center.size_bounds + 1) for {predictions.LevelSizes.Count} levels");
+        if (targets.Count != predictions.ImageCount) throw new ArgumentException($"{targets.Count} targets for a batch of {predictions.ImageCount} images");
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        int N = predictions.ImageCount, K = _numClasses;
+        var shifts = predictions.Shifts;                                                        // (R, 2)
+        var device = shifts.device;
+        long R = shifts.shape[0];
+        var levelShifts = new List<Tensor>();
+        var ranges = new List<Tensor>();
+        long start = 0;
+        for (int l = 0; l < _sizeRanges.Length; l++)
+        {
+            long count = (long)predictions.LevelSizes[l].Height * predictions.LevelSizes[l].Width;
+            levelShifts.Add(shifts.narrow(0, start, count));                                     // (R_l, 2)
+            ranges.Add(tensor(new[] { (float)_sizeRanges[l].Low, (float)_sizeRanges[l].High }, device: device).unsqueeze(0).expand(count, -1));
+            start += count;
+        }
+        var osi = cat(ranges, 0);                                                               // (R, 2)
+        var allClasses = new List<Tensor>();
+        var allReg = new List<Tensor>();
+        var matches = new AssignmentResult[N];
+        int numFg = 0, numGt = 0;
+        for (int n = 0; n < N; n++)
+        {
+            var boxes = targets[n].Boxes.to(ScalarType.Float32).to(device);                    // (M, 4)
+            var gtClasses = targets[n].Classes.to(device);
+            long m = boxes.shape[0];
+            numGt += (int)m;
+            if (m == 0)
+            {
+                allClasses.Add(full(new long[] { R }, K, dtype: ScalarType.Int64, device: device));
+                allReg.Add(zeros(R, 4, device: device));
+                matches[n] = new AssignmentResult(Array.Empty<int>(), Array.Empty<int>());
+                continue;
+            }
+            var deltas = Deltas(shifts, boxes.unsqueeze(1));                                   // (M, R, 4)
+            var maxDeltas = deltas.max(2).values;                                              // (M, R)
+            var cared = maxDeltas.ge(osi[TensorIndex.Colon, 0].unsqueeze(0)).logical_and(maxDeltas.le(osi[TensorIndex.Colon, 1].unsqueeze(0)));
+            var centers = (boxes[TensorIndex.Colon, ..2] + boxes[TensorIndex.Colon, 2..]) / 2;  // (M, 2)
+            var candidates = new List<Tensor>();
+            long baseIndex = 0;
+            foreach (var s in levelShifts)
+            {
+                var k = (int)Math.Min(_topK, s.shape[0]);
+                var (_, idx) = cdist(centers, s).topk(k, dim: 1, largest: false);              // (M, k)
+                candidates.Add(idx + baseIndex);
+                baseIndex += s.shape[0];
+            }
+            var isFg = zeros_like(cared).scatter_(1, cat(candidates, 1), ones_like(cat(candidates, 1), dtype: ScalarType.Bool));
+            var area = ((boxes[TensorIndex.Colon, 2] - boxes[TensorIndex.Colon, 0]) * (boxes[TensorIndex.Colon, 3] - boxes[TensorIndex.Colon, 1]))
+                .unsqueeze(1).repeat(new long[] { 1, R });                                                     // (M, R)
+            area = area.masked_fill(cared.logical_not(), double.PositiveInfinity).masked_fill(isFg.logical_not(), double.PositiveInfinity);
+            var (minArea, matched) = area.min(0);                                               // (R), (R)
+            var fg = minArea.ne(double.PositiveInfinity);                                      // (R)
+            var classes = gtClasses.index_select(0, matched).masked_fill(fg.logical_not(), K);
+            var reg = Deltas(shifts, boxes.index_select(0, matched)).masked_fill(fg.logical_not().unsqueeze(1), 0f);   // (R, 4)
+            allClasses.Add(classes);
+            allReg.Add(reg);
+            var fgShifts = Runtime.HostCopy.Longs(fg.nonzero().flatten());
+            var fgGts = Runtime.HostCopy.Longs(matched.index_select(0, fg.nonzero().flatten()));
+            var pairs = fgShifts.Zip(fgGts, (r, i) => (Gt: (int)i, Shift: (int)r)).OrderBy(p => p.Gt).ThenBy(p => p.Shift).ToArray();
+            matches[n] = new AssignmentResult(pairs.Select(p => p.Gt).ToArray(), pairs.Select(p => p.Shift).ToArray());
+            numFg += pairs.Length;
+        }
+        var classT = stack(allClasses, 0).MoveToOuterDisposeScope();                           // (N, R)
+        var regT = stack(allReg, 0).MoveToOuterDisposeScope();                                 // (N, R, 4)
+        return new ShiftTargets(classT, regT, numFg, numGt, matches);
+    }
+
+    /// <summary>get_deltas(shift, box) = (x − x1, y − y1, x2 − x, y2 − y), broadcast (cvpods Shift2BoxTransform, weights 1).</summary>
+    private static Tensor Deltas(Tensor shifts, Tensor boxes) =>
+        cat(new[] { shifts - boxes[TensorIndex.Ellipsis, ..2], boxes[TensorIndex.Ellipsis, 2..] - shifts }, -1);
+}
