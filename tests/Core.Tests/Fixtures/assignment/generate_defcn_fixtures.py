@@ -16,7 +16,7 @@ import json
 
 import torch
 
-from official_defcn import STORAGE, MATCHES, fcos_aux, fcos_plain, make_model, Target, level_shifts, write_safetensors, random_gts  # noqa: E402
+from official_defcn import STORAGE, MATCHES, fcos_aux, fcos_plain, make_model, level_shifts, random_head_outputs, gt_targets, write_safetensors, random_gts  # noqa: E402
 import numpy as np  # noqa: E402,F401
 
 torch.set_num_threads(1)
@@ -25,17 +25,10 @@ torch.set_num_threads(1)
 def make_case(name, seed, sizes, strides, img, gts_per_image, K, alpha=0.8, radius=1.5, topk=9, filter_on=True):
     g = torch.Generator().manual_seed(seed)
     N = len(gts_per_image)
-    cls = [torch.randn(N, K, h, w, generator=g) * 1.5 - 2.0 for (h, w) in sizes]
-    reg = [torch.relu(torch.randn(N, 4, h, w, generator=g) * 1.5 + 2.0) * s for (h, w), s in zip(sizes, strides)]
+    cls, reg = random_head_outputs(g, N, K, sizes, strides)
     fil = [torch.randn(N, 1, h, w, generator=g) - 1.0 for (h, w) in sizes]
     shifts_l = [level_shifts(h, w, s) for (h, w), s in zip(sizes, strides)]
-    targets, tensors = [], {}
-    for n, (boxes, classes) in enumerate(gts_per_image):
-        b = torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4)
-        c = torch.tensor(classes, dtype=torch.int64)
-        targets.append(Target(b, c))
-        tensors[f"gt_boxes_{n}"] = b
-        tensors[f"gt_classes_{n}"] = c
+    targets, tensors = gt_targets(gts_per_image)
     shifts = [list(shifts_l) for _ in range(N)]
     module = fcos_aux if filter_on else fcos_plain
     model = make_model(module, K, strides, alpha, radius, topk)

@@ -12,7 +12,7 @@ import json
 
 import torch
 
-from official_defcn import STORAGE, coco, load_file, make_model, Target, level_shifts, write_safetensors, random_gts
+from official_defcn import STORAGE, coco, load_file, make_model, level_shifts, random_head_outputs, gt_targets, write_safetensors, random_gts
 
 torch.set_num_threads(1)
 fcos_argmax = load_file("defcn_fcos_argmax", f"{coco}/poto.res50.fpn.coco.800size.3x_ms.argmax/fcos.py")
@@ -34,16 +34,9 @@ fcos_loss.linear_sum_assignment = _recording
 def make_case(name, module, rule, seed, sizes, strides, gts_per_image, K, alpha=0.8, radius=1.5, bounds=None):
     g = torch.Generator().manual_seed(seed)
     N = len(gts_per_image)
-    cls = [torch.randn(N, K, h, w, generator=g) * 1.5 - 2.0 for (h, w) in sizes]
-    reg = [torch.relu(torch.randn(N, 4, h, w, generator=g) * 1.5 + 2.0) * s for (h, w), s in zip(sizes, strides)]
+    cls, reg = random_head_outputs(g, N, K, sizes, strides)
     shifts_l = [level_shifts(h, w, s) for (h, w), s in zip(sizes, strides)]
-    targets, tensors = [], {}
-    for n, (boxes, classes) in enumerate(gts_per_image):
-        b = torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4)
-        c = torch.tensor(classes, dtype=torch.int64)
-        targets.append(Target(b, c))
-        tensors[f"gt_boxes_{n}"] = b
-        tensors[f"gt_classes_{n}"] = c
+    targets, tensors = gt_targets(gts_per_image)
     model = make_model(module, K, strides, alpha, radius, 9)
     STORAGE.scalars.clear()
     MATCHES.clear()

@@ -144,6 +144,25 @@ class Target:
         return len(self.gt_classes)
 
 
+def random_head_outputs(g, N, K, sizes, strides):
+    """Per-level cls logits (N, K, h, w) and ltrb regression (N, 4, h, w) drawn from g, as every fixture case does."""
+    cls = [torch.randn(N, K, h, w, generator=g) * 1.5 - 2.0 for (h, w) in sizes]
+    reg = [torch.relu(torch.randn(N, 4, h, w, generator=g) * 1.5 + 2.0) * s for (h, w), s in zip(sizes, strides)]
+    return cls, reg
+
+
+def gt_targets(gts_per_image):
+    """Official Target objects of per-image (boxes, classes) and the tensors to store (gt_boxes_n, gt_classes_n)."""
+    targets, tensors = [], {}
+    for n, (boxes, classes) in enumerate(gts_per_image):
+        b = torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4)
+        c = torch.tensor(classes, dtype=torch.int64)
+        targets.append(Target(b, c))
+        tensors[f"gt_boxes_{n}"] = b
+        tensors[f"gt_classes_{n}"] = c
+    return targets, tensors
+
+
 def level_shifts(h, w, stride, offset=0.5):
     xs = torch.arange(offset * stride, w * stride, step=stride, dtype=torch.float32)[:w]
     ys = torch.arange(offset * stride, h * stride, step=stride, dtype=torch.float32)[:h]
