@@ -1,5 +1,6 @@
 using Research.Core.Data;
 using Research.Core.Dense;
+using Research.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -100,7 +101,8 @@ public sealed class CenterRuleAssigner : IAssignmentRule
                 candidates.Add(idx + baseIndex);
                 baseIndex += s.shape[0];
             }
-            var isFg = zeros_like(cared).scatter_(1, cat(candidates, 1), ones_like(cat(candidates, 1), dtype: ScalarType.Bool));
+            var candidateIdx = cat(candidates, 1);                                             // (M, L·k)
+            var isFg = zeros_like(cared).scatter_(1, candidateIdx, ones_like(candidateIdx, dtype: ScalarType.Bool));
             var area = ((boxes[TensorIndex.Colon, 2] - boxes[TensorIndex.Colon, 0]) * (boxes[TensorIndex.Colon, 3] - boxes[TensorIndex.Colon, 1]))
                 .unsqueeze(1).repeat(new long[] { 1, R });                                                     // (M, R)
             area = area.masked_fill(cared.logical_not(), double.PositiveInfinity).masked_fill(isFg.logical_not(), double.PositiveInfinity);
@@ -110,8 +112,9 @@ public sealed class CenterRuleAssigner : IAssignmentRule
             var reg = Deltas(shifts, boxes.index_select(0, matched)).masked_fill(fg.logical_not().unsqueeze(1), 0f);   // (R, 4)
             allClasses.Add(classes);
             allReg.Add(reg);
-            var fgShifts = Runtime.HostCopy.Longs(fg.nonzero().flatten());
-            var fgGts = Runtime.HostCopy.Longs(matched.index_select(0, fg.nonzero().flatten()));
+            var fgIdx = fg.nonzero().flatten();                                               // (F)
+            var fgShifts = HostCopy.Longs(fgIdx);
+            var fgGts = HostCopy.Longs(matched.index_select(0, fgIdx));
             var pairs = fgShifts.Zip(fgGts, (r, i) => (Gt: (int)i, Shift: (int)r)).OrderBy(p => p.Gt).ThenBy(p => p.Shift).ToArray();
             matches[n] = new AssignmentResult(pairs.Select(p => p.Gt).ToArray(), pairs.Select(p => p.Shift).ToArray());
             numFg += pairs.Length;
