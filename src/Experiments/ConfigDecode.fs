@@ -126,6 +126,9 @@ let decode (root: Node) : ExperimentConfig =
              | "poto_argmax" -> PotoArgmax
              | "loss" -> ForegroundLoss
              | "center" -> Center
+             | "anchor" -> Anchor
+             | "fcos" -> Fcos
+             | "atss" -> Atss
              | _ -> Poto)
           Backbone =
             { Depth = r.Int "model.backbone.depth"
@@ -144,7 +147,12 @@ let decode (root: Node) : ExperimentConfig =
           Head =
             { NumConvs = r.Int "model.head.num_convs"
               PriorProb = r.Float "model.head.prior_prob"
-              Norm = norm "model.head.norm" }
+              Norm = norm "model.head.norm"
+              Centerness =
+                (match r.Text "model.head.centerness" with
+                 | "true" -> Some true
+                 | "false" -> Some false
+                 | _ -> None) }
           Filter =
             { Enabled = r.Bool "model.filter.enabled"
               KernelSize = r.Int "model.filter.kernel_size"
@@ -157,6 +165,15 @@ let decode (root: Node) : ExperimentConfig =
           Center =
             { SizeBounds = r.Floats "model.center.size_bounds"
               DistanceTopk = r.Int "model.center.distance_topk" }
+          Fcos =
+            { CenterSamplingRadius = r.Float "model.fcos.center_sampling_radius"
+              SizeBounds = r.Floats "model.fcos.size_bounds"
+              RegWeight = r.Float "model.fcos.reg_weight" }
+          Atss =
+            { AnchorScale = r.Float "model.atss.anchor_scale"
+              Topk = r.Int "model.atss.topk"
+              RegWeight = r.Float "model.atss.reg_weight" }
+          Anchor = { Sizes = r.Floats "model.anchor.sizes" }
           Loss =
             { FocalAlpha = r.Float "model.loss.focal_alpha"
               FocalGamma = r.Float "model.loss.focal_gamma"

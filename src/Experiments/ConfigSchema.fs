@@ -102,7 +102,7 @@ let fields : Field list =
           "model"
           (Section
               [ field "num_classes" (integer positive)
-                field "assignment" (choice [ "poto"; "poto_argmax"; "loss"; "center" ])
+                field "assignment" (choice [ "poto"; "poto_argmax"; "loss"; "center"; "anchor"; "fcos"; "atss" ])
                 field
                     "backbone"
                     (Section
@@ -121,10 +121,13 @@ let fields : Field list =
                         [ field "out_channels" (integer positive)
                           field "top_level" (integer (fun l -> if l >= 5.0 && l <= 7.0 then None else Some "must be 5 (P3-P5), 6 (P3-P6) or 7 (P3-P7)"))
                           field "norm" (choice [ "none"; "GN" ]) ])
-                field "head" (Section [ field "num_convs" (integer Rules.nonNegative); field "prior_prob" (real (fun p -> if p > 0.0 && p < 1.0 then None else Some "must be in (0, 1)")); field "norm" (choice [ "GN"; "none" ]) ])
+                field "head" (Section [ field "num_convs" (integer Rules.nonNegative); field "prior_prob" (real (fun p -> if p > 0.0 && p < 1.0 then None else Some "must be in (0, 1)")); field "norm" (choice [ "GN"; "none" ]); field "centerness" (choice [ "auto"; "true"; "false" ]) ])
                 field "filter" (Section [ field "enabled" boolean; field "kernel_size" (integer odd); field "tau" (integer even); field "norm" (choice [ "GN"; "none" ]) ])
                 field "poto" (Section [ field "alpha" (real probability); field "center_sampling_radius" (real positive); field "aux_topk" (integer positive) ])
                 field "center" (Section [ field "size_bounds" (floats positive (fun n -> if n >= 1 then None else Some "needs at least one bound")); field "distance_topk" (integer positive) ])
+                field "fcos" (Section [ field "center_sampling_radius" (real Rules.nonNegative); field "size_bounds" (floats positive (fun n -> if n >= 1 then None else Some "needs at least one bound")); field "reg_weight" (real Rules.nonNegative) ])
+                field "atss" (Section [ field "anchor_scale" (real positive); field "topk" (integer positive); field "reg_weight" (real Rules.nonNegative) ])
+                field "anchor" (Section [ field "sizes" (floats positive Rules.nonEmpty) ])
                 field "loss" (Section [ field "focal_alpha" (real probability); field "focal_gamma" (real Rules.nonNegative); field "reg_weight" (real Rules.nonNegative); field "aux" boolean ])
                 field
                     "test"

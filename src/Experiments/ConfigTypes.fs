@@ -120,7 +120,10 @@ type HeadSettings =
     { NumConvs: int
       PriorProb: float
       /// GN or none: the towers' normalisation.
-      Norm: NormKind }
+      Norm: NormKind
+      /// `auto | true | false`: the FCOS centerness branch; None (auto) = the rule's own (FCOS and ATSS have it, the
+      /// one-to-one rules do not); Some false with fcos/atss is the official `wo_ctrness` baseline.
+      Centerness: bool option }
 
 /// `model.filter`: 3D Max Filtering (paper §3.3).
 type FilterSettings =
@@ -140,13 +143,28 @@ type CenterSettings =
       /// Nearest shifts per level and GT.
       DistanceTopk: int }
 
+/// `model.fcos`: FCOS's constants (official fcos.res50.fpn.coco.800size.3x_ms).
+type FcosSettings =
+    { CenterSamplingRadius: float
+      /// Bounds between the levels' size ranges (OBJECT_SIZES_OF_INTEREST), as `model.center.size_bounds`.
+      SizeBounds: float list
+      /// Weight of the GIoU loss (1: the cvpods FCOS has no REG_WEIGHT).
+      RegWeight: float }
+
+/// `model.atss`: ATSS's constants (official atss.res50.fpn.crowdhuman.800size.30k).
+type AtssSettings = { AnchorScale: float; Topk: int; RegWeight: float }
+
+/// `model.anchor`: the anchor rule's square anchor side per level (official ANCHOR_GENERATOR.SIZES).
+type AnchorSettings = { Sizes: float list }
+
 /// `model.loss`.
 type LossSettings = { FocalAlpha: float; FocalGamma: float; RegWeight: float; Aux: bool }
 
 /// `model.test`: inference. `NmsThresh = 1.0` means no NMS (the reference's convention).
 type TestSettings = { ScoreThresh: float; TopkCandidates: int; NmsThresh: float; DetectionsPerImage: int }
 
-/// `model.assignment`: the one-to-one rule the detector trains with (paper §3.1 and Table 1).
+/// `model.assignment`: the rule the detector trains with (paper §3.1 and Table 1): DeFCN's one-to-one rules, or the
+/// one-to-many baselines FCOS and ATSS (with NMS at inference).
 type AssignmentKind =
     /// `poto`: prediction-aware one-to-one, Hungarian matching (DeFCN).
     | Poto
@@ -156,6 +174,12 @@ type AssignmentKind =
     | ForegroundLoss
     /// `center`: the nearest shift per level within the level's size range (official center...; no predictions).
     | Center
+    /// `anchor`: each GT its best-IoU square anchor; the head predicts anchor deltas (official anchor...).
+    | Anchor
+    /// `fcos`: FCOS, one-to-many with centre sampling and size ranges, centerness, NMS (cvpods FCOS).
+    | Fcos
+    /// `atss`: ATSS, one-to-many with the adaptive IoU threshold, centerness, NMS (official atss...crowdhuman).
+    | Atss
 
 /// `model`.
 type ModelSettings =
@@ -167,6 +191,9 @@ type ModelSettings =
       Filter: FilterSettings
       Poto: PotoSettings
       Center: CenterSettings
+      Fcos: FcosSettings
+      Atss: AtssSettings
+      Anchor: AnchorSettings
       Loss: LossSettings
       Test: TestSettings }
 

@@ -85,7 +85,7 @@ let private loadBackboneWeights (backbone: TorchSharp.torch.nn.Module) (path: st
 /// post-processing and input normalisation. Detection batches carry raw pixels, so the detector normalises with
 /// `input.pixel_mean/std`; tracking crops are cut from frames normalised before cropping (FrameNormalization), so
 /// a tracking detector takes them as they are.
-let buildModel (cfg: ExperimentConfig) : Defcn =
+let buildModel (cfg: ExperimentConfig) : DenseDetector =
     let m = cfg.Model
     let b = m.Backbone
     let backbone =
@@ -101,21 +101,40 @@ let buildModel (cfg: ExperimentConfig) : Defcn =
         match cfg.Task with
         | Detection -> Some(PixelNormalization(cfg.Input.PixelMean |> List.map float32 |> Array.ofList, cfg.Input.PixelStd |> List.map float32 |> Array.ofList))
         | Tracking -> None
-    new Defcn(
-        backbone, m.NumClasses,
-        head = HeadOptions(NumConvs = m.Head.NumConvs, PriorProb = m.Head.PriorProb, Norm = (if m.Head.Norm = GN then HeadNorm.GroupNorm else HeadNorm.None)),
-        filter = FilterOptions(Enabled = f.Enabled, KernelSize = f.KernelSize, Tau = f.Tau, UseNorm = (f.Norm = GN)),
-        inference = inferenceSettings m.Test m.Test.NmsThresh,
-        center = CenterRuleAssigner.RangesFromBounds(m.Center.SizeBounds |> Array.ofList),
-        centerTopK = m.Center.DistanceTopk,
-        poto = PotoOptions(Alpha = m.Poto.Alpha, CenterSamplingRadius = m.Poto.CenterSamplingRadius, AuxTopK = m.Poto.AuxTopk,
-                           Rule = (match m.Assignment with
-                                   | PotoArgmax -> OneToOneRule.PotoArgmax
-                                   | ForegroundLoss -> OneToOneRule.ForegroundLoss
-                                   | Center -> OneToOneRule.Center
-                                   | Poto -> OneToOneRule.Poto)),
-        loss = DefcnLossOptions(FocalAlpha = m.Loss.FocalAlpha, FocalGamma = m.Loss.FocalGamma, RegWeight = m.Loss.RegWeight),
-        auxiliaryLoss = m.Loss.Aux, normalization = Option.toObj normalization, sizeDivisibility = cfg.Input.SizeDivisibility)
+    let head = HeadOptions(NumConvs = m.Head.NumConvs, PriorProb = m.Head.PriorProb, Norm = (if m.Head.Norm = GN then HeadNorm.GroupNorm else HeadNorm.None))
+    match m.Assignment with
+    | Fcos
+    | Atss ->
+        new Fcos(
+            backbone, m.NumClasses,
+            rule = (if m.Assignment = Atss then OneToManyRule.Atss else OneToManyRule.Fcos),
+            centerness = defaultArg m.Head.Centerness true,
+            head = head,
+            inference = inferenceSettings m.Test m.Test.NmsThresh,
+            fcos = FcosOptions(CenterSamplingRadius = m.Fcos.CenterSamplingRadius, SizeBounds = (m.Fcos.SizeBounds |> Array.ofList), RegWeight = m.Fcos.RegWeight),
+            atss = AtssOptions(AnchorScale = m.Atss.AnchorScale, TopK = m.Atss.Topk, RegWeight = m.Atss.RegWeight),
+            focalAlpha = m.Loss.FocalAlpha, focalGamma = m.Loss.FocalGamma,
+            normalization = Option.toObj normalization, sizeDivisibility = cfg.Input.SizeDivisibility)
+        :> DenseDetector
+    | _ ->
+        new Defcn(
+            backbone, m.NumClasses,
+            head = head,
+            filter = FilterOptions(Enabled = f.Enabled, KernelSize = f.KernelSize, Tau = f.Tau, UseNorm = (f.Norm = GN)),
+            inference = inferenceSettings m.Test m.Test.NmsThresh,
+            center = CenterRuleAssigner.RangesFromBounds(m.Center.SizeBounds |> Array.ofList),
+            centerTopK = m.Center.DistanceTopk,
+            anchorSizes = (m.Anchor.Sizes |> Array.ofList),
+            poto = PotoOptions(Alpha = m.Poto.Alpha, CenterSamplingRadius = m.Poto.CenterSamplingRadius, AuxTopK = m.Poto.AuxTopk,
+                               Rule = (match m.Assignment with
+                                       | PotoArgmax -> OneToOneRule.PotoArgmax
+                                       | ForegroundLoss -> OneToOneRule.ForegroundLoss
+                                       | Center -> OneToOneRule.Center
+                                       | Anchor -> OneToOneRule.Anchor
+                                       | _ -> OneToOneRule.Poto)),
+            loss = DefcnLossOptions(FocalAlpha = m.Loss.FocalAlpha, FocalGamma = m.Loss.FocalGamma, RegWeight = m.Loss.RegWeight),
+            auxiliaryLoss = m.Loss.Aux, normalization = Option.toObj normalization, sizeDivisibility = cfg.Input.SizeDivisibility)
+        :> DenseDetector
 
 /// Where a run writes: `output.dir/<run name>` (a sweep child's name, else the config's `name`), with
 /// characters that are not safe in a folder name replaced.
@@ -146,14 +165,23 @@ let private schedule (s: SolverSettings) =
         s.Gamma, int64 s.WarmupIters, s.WarmupFactor)
 
 /// What model was built: "NAME: DeFCN R-50, K classes, P M parameters (T M trainable)".
-let describeModel (cfg: ExperimentConfig) (model: Defcn) =
+let describeModel (cfg: ExperimentConfig) (model: DenseDetector) =
     let parameters = model.parameters() |> Seq.sumBy (fun p -> p.numel())
     let trainable = model.parameters() |> Seq.filter (fun p -> p.requires_grad) |> Seq.sumBy (fun p -> p.numel())
-    sprintf "%s: DeFCN R-%d, %d class%s, %.2f M parameters (%.2f M trainable)"
-        cfg.Name cfg.Model.Backbone.Depth cfg.Model.NumClasses (if cfg.Model.NumClasses = 1 then "" else "es") (float parameters / 1e6) (float trainable / 1e6)
+    let kind =
+        match cfg.Model.Assignment with
+        | Fcos -> (if cfg.Model.Head.Centerness = Some false then "FCOS w/o centerness" else "FCOS")
+        | Atss -> (if cfg.Model.Head.Centerness = Some false then "ATSS w/o centerness" else "ATSS")
+        | Poto -> "DeFCN"
+        | PotoArgmax -> "DeFCN (POTO argmax)"
+        | ForegroundLoss -> "DeFCN (foreground-loss rule)"
+        | Center -> "DeFCN (center rule)"
+        | Anchor -> "DeFCN (anchor rule)"
+    sprintf "%s: %s R-%d, %d class%s, %.2f M parameters (%.2f M trainable)"
+        cfg.Name kind cfg.Model.Backbone.Depth cfg.Model.NumClasses (if cfg.Model.NumClasses = 1 then "" else "es") (float parameters / 1e6) (float trainable / 1e6)
 
 /// A summary line of what was built (for --dry-run and the log).
-let describe (cfg: ExperimentConfig) (model: Defcn) (train: CocoDataset) (valSet: CocoDataset) =
+let describe (cfg: ExperimentConfig) (model: DenseDetector) (train: CocoDataset) (valSet: CocoDataset) =
     sprintf "%s; train %d images (%d with targets), val %d images"
         (describeModel cfg model) train.Images.Count train.TrainingImages.Count valSet.Images.Count
 

@@ -78,15 +78,45 @@ let check (workDir: string) (c: ExperimentConfig) : Problem list =
           yield problemWithHint "model.fpn.out_channels"
                     (sprintf "model.fpn.out_channels = %d is not divisible by the %d GroupNorm groups of the head" c.Model.Fpn.OutChannels groups)
                     (sprintf "use a multiple of 32, or set %s to none" (String.concat " and " users))
-      if c.Model.Assignment = Center then
-          let levels = c.Model.Fpn.TopLevel - 2
-          let bounds = c.Model.Center.SizeBounds
-          if bounds.Length <> levels - 1 then
-              yield problemWithHint "model.center.size_bounds"
-                        (sprintf "model.center.size_bounds has %d bounds but the FPN has %d levels (P3-P%d)" bounds.Length levels c.Model.Fpn.TopLevel)
-                        (sprintf "give %d bounds between the levels' size ranges (the reference: [64, 128, 256, 512] for P3-P7)" (levels - 1))
-          elif bounds <> List.sort (List.distinct bounds) then
-              yield problem "model.center.size_bounds" (sprintf "model.center.size_bounds = [%s] must be strictly increasing" (bounds |> List.map string |> String.concat ", "))
+      let levels = c.Model.Fpn.TopLevel - 2
+      let checkBounds key (bounds: float list) =
+          [ if bounds.Length <> levels - 1 then
+                yield problemWithHint key
+                          (sprintf "%s has %d bounds but the FPN has %d levels (P3-P%d)" key bounds.Length levels c.Model.Fpn.TopLevel)
+                          (sprintf "give %d bounds between the levels' size ranges (the reference: [64, 128, 256, 512] for P3-P7)" (levels - 1))
+            elif bounds <> List.sort (List.distinct bounds) then
+                yield problem key (sprintf "%s = [%s] must be strictly increasing" key (bounds |> List.map string |> String.concat ", ")) ]
+      let m = c.Model
+      let rule =
+          match m.Assignment with
+          | Poto -> "poto" | PotoArgmax -> "poto_argmax" | ForegroundLoss -> "loss" | Center -> "center"
+          | Anchor -> "anchor" | Fcos -> "fcos" | Atss -> "atss"
+      if m.Assignment = Center then yield! checkBounds "model.center.size_bounds" m.Center.SizeBounds
+      match m.Assignment with
+      | Fcos | Atss ->
+          if m.Assignment = Fcos then yield! checkBounds "model.fcos.size_bounds" m.Fcos.SizeBounds
+          if m.Filter.Enabled then
+              yield problemWithHint "model.filter.enabled"
+                        (sprintf "model.filter.enabled = true with model.assignment = %s: the %s baseline has no filter branch (3D Max Filtering belongs to DeFCN's one-to-one head)" rule (rule.ToUpperInvariant()))
+                        "set model.filter.enabled: false, or use a one-to-one rule (poto, poto_argmax, loss, center, anchor)"
+          if m.Loss.Aux then
+              yield problemWithHint "model.loss.aux"
+                        (sprintf "model.loss.aux = true with model.assignment = %s: the auxiliary one-to-many loss is DeFCN's; %s is one-to-many already" rule (rule.ToUpperInvariant()))
+                        "set model.loss.aux: false"
+      | _ ->
+          if m.Head.Centerness = Some true then
+              yield problemWithHint "model.head.centerness"
+                        (sprintf "model.head.centerness = true with model.assignment = %s: only the FCOS and ATSS baselines have a centerness branch" rule)
+                        "set model.head.centerness: auto (or false), or model.assignment: fcos / atss"
+      if m.Assignment = Anchor then
+          if m.Anchor.Sizes.Length <> levels then
+              yield problemWithHint "model.anchor.sizes"
+                        (sprintf "model.anchor.sizes has %d sizes but the FPN has %d levels (P3-P%d)" m.Anchor.Sizes.Length levels c.Model.Fpn.TopLevel)
+                        (sprintf "give one anchor side per level (the reference: 4 x stride, [32, 64, 128, 256, 512] for P3-P7)")
+          if m.Loss.Aux then
+              yield problemWithHint "model.loss.aux"
+                        "model.loss.aux = true with model.assignment = anchor: the auxiliary rule scores (l, t, r, b) boxes, the anchor rule's head predicts anchor deltas"
+                        "set model.loss.aux: false"
       let solver = c.Solver
       if solver.WarmupIters > solver.MaxIter then
           yield problem "solver.warmup_iters" (sprintf "solver.warmup_iters = %d is above max_iter = %d" solver.WarmupIters solver.MaxIter)

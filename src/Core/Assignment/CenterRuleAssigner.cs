@@ -1,8 +1,8 @@
 using Research.Core.Data;
 using Research.Core.Dense;
-using Research.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using static Research.Core.Assignment.DenseRuleMath;
 
 namespace Research.Core.Assignment;
 
@@ -91,7 +91,7 @@ public sealed class CenterRuleAssigner : IAssignmentRule
             var deltas = Deltas(shifts, boxes.unsqueeze(1));                                   // (M, R, 4)
             var maxDeltas = deltas.max(2).values;                                              // (M, R)
             var cared = maxDeltas.ge(osi[TensorIndex.Colon, 0].unsqueeze(0)).logical_and(maxDeltas.le(osi[TensorIndex.Colon, 1].unsqueeze(0)));
-            var centers = (boxes[TensorIndex.Colon, ..2] + boxes[TensorIndex.Colon, 2..]) / 2;  // (M, 2)
+            var centers = Centers(boxes);                                                      // (M, 2)
             var candidates = new List<Tensor>();
             long baseIndex = 0;
             foreach (var s in levelShifts)
@@ -103,8 +103,7 @@ public sealed class CenterRuleAssigner : IAssignmentRule
             }
             var candidateIdx = cat(candidates, 1);                                             // (M, L·k)
             var isFg = zeros_like(cared).scatter_(1, candidateIdx, ones_like(candidateIdx, dtype: ScalarType.Bool));
-            var area = ((boxes[TensorIndex.Colon, 2] - boxes[TensorIndex.Colon, 0]) * (boxes[TensorIndex.Colon, 3] - boxes[TensorIndex.Colon, 1]))
-                .unsqueeze(1).repeat(new long[] { 1, R });                                                     // (M, R)
+            var area = Areas(boxes).unsqueeze(1).repeat(new long[] { 1, R });                                                     // (M, R)
             area = area.masked_fill(cared.logical_not(), double.PositiveInfinity).masked_fill(isFg.logical_not(), double.PositiveInfinity);
             var (minArea, matched) = area.min(0);                                               // (R), (R)
             var fg = minArea.ne(double.PositiveInfinity);                                      // (R)
@@ -112,19 +111,11 @@ public sealed class CenterRuleAssigner : IAssignmentRule
             var reg = Deltas(shifts, boxes.index_select(0, matched)).masked_fill(fg.logical_not().unsqueeze(1), 0f);   // (R, 4)
             allClasses.Add(classes);
             allReg.Add(reg);
-            var fgIdx = fg.nonzero().flatten();                                               // (F)
-            var fgShifts = HostCopy.Longs(fgIdx);
-            var fgGts = HostCopy.Longs(matched.index_select(0, fgIdx));
-            var pairs = fgShifts.Zip(fgGts, (r, i) => (Gt: (int)i, Shift: (int)r)).OrderBy(p => p.Gt).ThenBy(p => p.Shift).ToArray();
-            matches[n] = new AssignmentResult(pairs.Select(p => p.Gt).ToArray(), pairs.Select(p => p.Shift).ToArray());
-            numFg += pairs.Length;
+            matches[n] = Pairs(fg, matched);
+            numFg += matches[n].Rows.Length;
         }
         var classT = stack(allClasses, 0).MoveToOuterDisposeScope();                           // (N, R)
         var regT = stack(allReg, 0).MoveToOuterDisposeScope();                                 // (N, R, 4)
         return new ShiftTargets(classT, regT, numFg, numGt, matches);
     }
-
-    /// <summary>get_deltas(shift, box) = (x − x1, y − y1, x2 − x, y2 − y), broadcast (cvpods Shift2BoxTransform, weights 1).</summary>
-    private static Tensor Deltas(Tensor shifts, Tensor boxes) =>
-        cat(new[] { shifts - boxes[TensorIndex.Ellipsis, ..2], boxes[TensorIndex.Ellipsis, 2..] - shifts }, -1);
 }

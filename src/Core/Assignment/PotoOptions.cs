@@ -14,6 +14,9 @@ public enum OneToOneRule
 
     /// <summary>The nearest shift per level within the level's size range (<see cref="CenterRuleAssigner"/>).</summary>
     Center,
+
+    /// <summary>Each GT its best-IoU square anchor; the head predicts anchor deltas (<see cref="AnchorRuleAssigner"/>).</summary>
+    Anchor,
 }
 
 /// <summary>

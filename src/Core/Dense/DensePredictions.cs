@@ -5,14 +5,15 @@ namespace Research.Core.Dense;
 
 /// <summary>
 /// A batch's head outputs flattened over levels (DESIGN §4 order) together with the shifts they were predicted
-/// at — what assignment rules, losses and analyses read: logits (N, R, K), box deltas (N, R, 4) (l, t, r, b)
-/// input pixels, filter/quality logits (N, R, 1) or null, shifts (R, 2) (x, y) float32, and the (H_l, W_l) of
-/// each level. Owns its tensors; the flattened tensors are copies, so the head outputs are never changed.
+/// at — what assignment rules, losses and analyses read: logits (N, R, K), box deltas (N, R, 4) ((l, t, r, b)
+/// input pixels; (dx, dy, dw, dh) for the anchor rule's head), filter/quality logits (N, R, 1) or null, centerness
+/// logits (N, R, 1) or null, shifts (R, 2) (x, y) float32, and the (H_l, W_l) of each level. Owns its tensors; the flattened tensors are copies, so the head outputs are never changed.
 /// </summary>
 public sealed class DensePredictions : IDisposable
 {
     /// <summary>Wraps flattened tensors (this object owns them).</summary>
-    public DensePredictions(Tensor logits, Tensor deltas, Tensor? filter, Tensor shifts, IReadOnlyList<(int Height, int Width)> levelSizes)
+    public DensePredictions(Tensor logits, Tensor deltas, Tensor? filter, Tensor shifts, IReadOnlyList<(int Height, int Width)> levelSizes,
+        Tensor? centerness = null)
     {
         if (logits.dim() != 3) throw new ArgumentException($"logits must be (N, R, K), got ({string.Join(", ", logits.shape)})");
         long n = logits.shape[0], r = logits.shape[1];
@@ -20,11 +21,14 @@ public sealed class DensePredictions : IDisposable
             throw new ArgumentException($"box deltas must be (N, R, 4) = ({n}, {r}, 4), got ({string.Join(", ", deltas.shape)})");
         if (filter is not null && (filter.dim() != 3 || filter.shape[0] != n || filter.shape[1] != r || filter.shape[2] != 1))
             throw new ArgumentException($"filter logits must be (N, R, 1) = ({n}, {r}, 1), got ({string.Join(", ", filter.shape)})");
+        if (centerness is not null && (centerness.dim() != 3 || centerness.shape[0] != n || centerness.shape[1] != r || centerness.shape[2] != 1))
+            throw new ArgumentException($"centerness logits must be (N, R, 1) = ({n}, {r}, 1), got ({string.Join(", ", centerness.shape)})");
         if (shifts.dim() != 2 || shifts.shape[0] != r || shifts.shape[1] != 2)
             throw new ArgumentException($"shifts must be (R, 2) = ({r}, 2), got ({string.Join(", ", shifts.shape)})");
         Logits = logits;
         Deltas = deltas;
         Filter = filter;
+        Centerness = centerness;
         Shifts = shifts;
         LevelSizes = levelSizes.ToArray();
     }
@@ -37,9 +41,9 @@ public sealed class DensePredictions : IDisposable
     {
         if (levelShifts.Count != outputs.LevelCount)
             throw new ArgumentException($"{levelShifts.Count} shift levels given for {outputs.LevelCount} head levels");
-        var (logits, deltas, filter) = outputs.Flatten();   // (N, R, K), (N, R, 4), (N, R, 1)
+        var (logits, deltas, filter, centerness) = outputs.Flatten();   // (N, R, K), (N, R, 4), (N, R, 1), (N, R, 1)
         var sizes = outputs.LevelSizes.Select(s => ((int)s.Height, (int)s.Width)).ToArray();
-        return new DensePredictions(logits, deltas, filter, cat(levelShifts.ToArray(), 0), sizes);   // shifts (R, 2)
+        return new DensePredictions(logits, deltas, filter, cat(levelShifts.ToArray(), 0), sizes, centerness);   // shifts (R, 2)
     }
 
     /// <summary>(N, R, K) classification logits.</summary>
@@ -50,6 +54,9 @@ public sealed class DensePredictions : IDisposable
 
     /// <summary>(N, R, 1) filter (quality) logits, or null without a filter branch.</summary>
     public Tensor? Filter { get; }
+
+    /// <summary>(N, R, 1) centerness logits of FCOS-style heads, or null.</summary>
+    public Tensor? Centerness { get; }
 
     /// <summary>(R, 2) float32 (x, y) of every shift, levels in order, each level a row-major H_l × W_l grid.</summary>
     public Tensor Shifts { get; }
@@ -69,6 +76,7 @@ public sealed class DensePredictions : IDisposable
         Logits.Dispose();
         Deltas.Dispose();
         Filter?.Dispose();
+        Centerness?.Dispose();
         Shifts.Dispose();
     }
 }

@@ -8,7 +8,7 @@ namespace Research.Core.Dense;
 /// (cvpods Shift2BoxTransform). With weights w, deltas = (x − x1, y − y1, x2 − x, y2 − y) · w.
 /// Boxes are XYXY in input pixels.
 /// </summary>
-public sealed class Shift2BoxTransform
+public sealed class Shift2BoxTransform : IBoxDecoder
 {
     private readonly double[] _weights;
 
@@ -52,4 +52,7 @@ public sealed class Shift2BoxTransform
         var boxes = cat(new[] { s - d[TensorIndex.Ellipsis, ..2], s + d[TensorIndex.Ellipsis, 2..] }, -1);
         return boxes.MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public Tensor Decode(Tensor regression, Tensor shifts, int level) => ApplyDeltas(regression, shifts);
 }

@@ -12,8 +12,9 @@ namespace Research.Core.Detectors;
 
 /// <summary>
 /// DeFCN (official fcos.py FCOS) on the dense-detector base: the DeFCN head (with or without 3D Max Filtering),
-/// a one-to-one rule (POTO by default; POTO argmax or the foreground-loss rule), the optional auxiliary one-to-many loss, and NMS-free post-processing with
-/// score = sigmoid(cls)·sigmoid(filter). State-dict keys equal the official model's
+/// a one-to-one rule (POTO by default; POTO argmax, the foreground-loss, center or anchor rule), the optional auxiliary
+/// one-to-many loss, and NMS-free post-processing with score = sigmoid(cls)·sigmoid(filter). With the anchor rule the
+/// box branch predicts (dx, dy, dw, dh) against one square anchor per location (official anchor...3x_ms). State-dict keys equal the official model's
 /// (<c>backbone.bottom_up.res2.0.conv1.weight</c>, <c>head.cls_subnet.0.weight</c>, ...).
 /// </summary>
 public sealed class Defcn : DenseDetector
@@ -36,17 +37,29 @@ public sealed class Defcn : DenseDetector
     /// <param name="center">The center rule's size range per level (config <c>model.center.size_bounds</c>); null = the
     /// reference's ranges for the backbone's levels.</param>
     /// <param name="centerTopK">The center rule's nearest shifts per level (config <c>model.center.distance_topk</c>).</param>
+    /// <param name="anchorSizes">The anchor rule's anchor side per level (config <c>model.anchor.sizes</c>); null = 4 × stride.</param>
     public Defcn(Module<Tensor, Tensor[]> backbone, int numClasses, HeadOptions? head = null, FilterOptions? filter = null,
         InferenceSettings? inference = null, PotoOptions? poto = null, DefcnLossOptions? loss = null, bool auxiliaryLoss = true,
         PixelNormalization? normalization = null, double shiftOffset = 0.5, int sizeDivisibility = 32,
-        IReadOnlyList<(double Low, double High)>? center = null, int centerTopK = 1)
-        : base(nameof(Defcn), backbone, shapes => new DefcnHead(shapes, numClasses, head, filter), normalization, shiftOffset, sizeDivisibility)
+        IReadOnlyList<(double Low, double High)>? center = null, int centerTopK = 1, IReadOnlyList<double>? anchorSizes = null)
+        : base(nameof(Defcn), backbone,
+               shapes => new DefcnHead(shapes, numClasses, head, filter, anchorDeltas: (poto ?? PotoOptions.Reference).Rule == OneToOneRule.Anchor),
+               normalization, shiftOffset, sizeDivisibility)
     {
         InferenceSettings = inference ?? InferenceSettings.Reference;
         InferenceSettings.Validate();
         Poto = poto ?? PotoOptions.Reference;
         var strides = BackboneShapes.Select(s => s.Stride).ToArray();
         var losses = loss ?? DefcnLossOptions.Reference;
+        AnchorBoxCoder? anchors = null;
+        if (Poto.Rule == OneToOneRule.Anchor)
+        {
+            if (auxiliaryLoss)
+                throw new ArgumentException("the anchor rule has no auxiliary loss (its boxes are anchor deltas, the auxiliary rule scores (l, t, r, b) boxes): set model.loss.aux: false with model.assignment: anchor");
+            anchors = new AnchorBoxCoder(anchorSizes ?? AnchorBoxCoder.ReferenceSizes(strides));
+            if (anchors.Sizes.Count != strides.Length)
+                throw new ArgumentException($"model.anchor.sizes has {anchors.Sizes.Count} sizes for {strides.Length} FPN levels");
+        }
         IAssignmentRule oneToOne = Poto.Rule switch
         {
             OneToOneRule.PotoArgmax => new PotoArgmaxAssigner(strides, numClasses, Poto.Alpha, Poto.CenterSamplingRadius),
@@ -56,14 +69,15 @@ public sealed class Defcn : DenseDetector
                     ? FocalLoss.OnLogitsPerElement(logits, targets, losses.FocalAlpha, losses.FocalGamma)
                     : FocalLoss.OnProbabilitiesPerElement(logits.sigmoid() * quality.sigmoid(), targets, losses.FocalAlpha, losses.FocalGamma),
                 IouLoss.GIoUPerPair, losses.RegWeight),
+            OneToOneRule.Anchor => new AnchorRuleAssigner(anchors!, numClasses),
             OneToOneRule.Center => new CenterRuleAssigner(
                 center ?? CenterRuleAssigner.RangesFromBounds(new[] { 64.0, 128.0, 256.0, 512.0 }.Take(strides.Length - 1).ToArray()),
                 numClasses, centerTopK),
             _ => new PotoAssigner(strides, numClasses, Poto.Alpha, Poto.CenterSamplingRadius),
         };
         var auxiliary = auxiliaryLoss ? new AuxAssigner(numClasses, Poto.Alpha, Poto.AuxTopK) : null;
-        _criterion = new DefcnCriterion(oneToOne, auxiliary, losses);
-        PostProcessor = new DetectionPostProcessor(InferenceSettings);
+        _criterion = new DefcnCriterion(oneToOne, auxiliary, losses, anchors);
+        PostProcessor = new DetectionPostProcessor(InferenceSettings, anchors);
     }
 
     /// <summary>The head.</summary>

@@ -30,13 +30,14 @@ public static class ForwardTrace
             var shifts = model.Shifts(outputs);
             for (var l = 0; l < shifts.Length; l++)
                 output.WriteLine($"{"shifts." + model.LevelName(l),-28} {Shape(shifts[l]),-22} first ({Num(shifts[l][0, 0])}, {Num(shifts[l][0, 1])})  last ({Num(shifts[l][-1, 0])}, {Num(shifts[l][-1, 1])})  stride {model.ShiftGenerator.Strides[l]}");
-            var (cls, reg, flt) = outputs.Flatten();
+            var (cls, reg, flt, ctr) = outputs.Flatten();
             Line(output, "flat.logits (N,R,K)", cls);
             Line(output, "flat.bbox_reg (N,R,4)", reg);
             if (flt is null) output.WriteLine($"{"flat.filter (N,R,1)",-28} (no filter branch)");
             else Line(output, "flat.filter (N,R,1)", flt);
-            var score = flt is null ? cls.sigmoid() : cls.sigmoid() * flt.sigmoid();
-            Line(output, "score sigmoid(cls)·sigmoid(f)", score);
+            if (ctr is not null) Line(output, "flat.centerness (N,R,1)", ctr);
+            if (ctr is not null) Line(output, "score sqrt(sigmoid(cls)·sigmoid(c))", (cls.sigmoid() * ctr.sigmoid()).sqrt());
+            else Line(output, flt is null ? "score sigmoid(cls)" : "score sigmoid(cls)·sigmoid(f)", flt is null ? cls.sigmoid() : cls.sigmoid() * flt.sigmoid());
             var detections = model.CreatePostProcessor(model.InferenceSettings).Process(outputs, shifts, batch.ImageSizes, batch.OriginalSizes);
             for (var i = 0; i < detections.Count; i++)
             {

@@ -1,5 +1,6 @@
 using Research.Core.Dense;
 using TorchSharp;
+using Research.Core.Runtime;
 using static TorchSharp.torch;
 
 namespace Research.Core.Inference;
@@ -10,13 +11,16 @@ namespace Research.Core.Inference;
 /// the filter branch) over (location, class) pairs; the best min(topk, H_l·W_l) pairs; score &gt; threshold;
 /// boxes decoded at their shifts. Levels concatenated, optional class-wise NMS, sorted by score, the best
 /// detections_per_image kept, mapped to the original image. Head outputs are never modified.
+/// With centerness outputs (FCOS, ATSS: cvpods meta_arch/fcos.py l.374-445) the top-k and the threshold apply to
+/// sigmoid(cls) alone and the detection score is then sqrt(sigmoid(cls)·sigmoid(centerness)); the anchor rule decodes
+/// its deltas against its anchors (<see cref="IBoxDecoder"/>).
 /// </summary>
 public sealed class DetectionPostProcessor : IPostProcessor
 {
     /// <summary>Creates the post-processor.</summary>
     /// <param name="settings">Thresholds and counts; null = reference.</param>
-    /// <param name="boxTransform">Box decoding; null = weights (1, 1, 1, 1) as the reference.</param>
-    public DetectionPostProcessor(InferenceSettings? settings = null, Shift2BoxTransform? boxTransform = null)
+    /// <param name="boxTransform">Box decoding; null = (l, t, r, b) distances with weights (1, 1, 1, 1) as the reference.</param>
+    public DetectionPostProcessor(InferenceSettings? settings = null, IBoxDecoder? boxTransform = null)
     {
         Settings = settings ?? InferenceSettings.Reference;
         Settings.Validate();
@@ -27,7 +31,7 @@ public sealed class DetectionPostProcessor : IPostProcessor
     public InferenceSettings Settings { get; }
 
     /// <summary>Box decoding in use.</summary>
-    public Shift2BoxTransform BoxTransform { get; }
+    public IBoxDecoder BoxTransform { get; }
 
     /// <summary>
     /// Head outputs of N images (levels (N, K, H_l, W_l) / (N, 4, ...) / (N, 1, ...)) and per-level shifts
@@ -84,7 +88,12 @@ public sealed class DetectionPostProcessor : IPostProcessor
             var shiftIdx = topIdx.div(k, rounding_mode: RoundingMode.floor);
             var classIdx = topIdx.remainder(k);
             var levelShifts = shifts[l].to(reg.device);
-            boxesAll.Add(BoxTransform.ApplyDeltas(reg[shiftIdx], levelShifts[shiftIdx]));  // (D_l, 4)
+            boxesAll.Add(BoxTransform.Decode(reg[shiftIdx], levelShifts[shiftIdx], l));    // (D_l, 4)
+            if (outputs.Centerness != null)
+            {
+                var ctr = HeadFlattening.PermuteToNHWAK(outputs.Centerness[l].narrow(0, image, 1), 1)[0].flatten().sigmoid();   // (H·W)
+                topScores = CorrectlyRounded.Sqrt(topScores * ctr[shiftIdx]);
+            }
             scoresAll.Add(topScores);
             classesAll.Add(classIdx);
         }

@@ -19,9 +19,12 @@ public sealed class DefcnCriterion
     /// <param name="rule">The one-to-one rule (POTO); its targets drive <c>loss_cls</c> and <c>loss_box_reg</c>.</param>
     /// <param name="auxiliaryRule">The one-to-many rule of <c>loss_cls_aux</c> (model.loss.aux), or null for none.</param>
     /// <param name="loss">Focal α/γ and the GIoU weight; null = reference.</param>
-    public DefcnCriterion(IAssignmentRule rule, IAssignmentRule? auxiliaryRule = null, DefcnLossOptions? loss = null)
+    /// <param name="anchors">The anchor rule's anchors: regression and targets are (dx, dy, dw, dh) deltas, decoded to
+    /// XYXY boxes before the GIoU (anchor...3x_ms fcos.py l.164-179); null for (l, t, r, b) distances.</param>
+    public DefcnCriterion(IAssignmentRule rule, IAssignmentRule? auxiliaryRule = null, DefcnLossOptions? loss = null, AnchorBoxCoder? anchors = null)
     {
         Rule = rule;
+        Anchors = anchors;
         AuxiliaryRule = auxiliaryRule;
         Options = loss ?? DefcnLossOptions.Reference;
     }
@@ -31,6 +34,9 @@ public sealed class DefcnCriterion
 
     /// <summary>The auxiliary one-to-many rule, or null.</summary>
     public IAssignmentRule? AuxiliaryRule { get; }
+
+    /// <summary>The anchor rule's anchors when the box branch predicts anchor deltas, else null.</summary>
+    public AnchorBoxCoder? Anchors { get; }
 
     /// <summary>Loss settings in use.</summary>
     public DefcnLossOptions Options { get; }
@@ -57,7 +63,7 @@ public sealed class DefcnCriterion
         double numFg = main.NumForeground;
         double norm = Math.Max(1.0, numFg);
         var clsFlat = cls.reshape(-1, K);                                             // (N·R, K)
-        var target = OneHot(gt, K, cls.dtype);                                        // (N·R, K)
+        var target = ClassificationTargets.OneHot(gt, K, cls.dtype);                                        // (N·R, K)
         var valid = gt.ge(0);
         bool allValid = valid.all().item<bool>();
         Tensor lossCls;
@@ -75,7 +81,16 @@ public sealed class DefcnCriterion
         losses["loss_cls"] = (lossCls / norm).MoveToOuterDisposeScope();
         var regFlat = reg.reshape(-1, 4);                                             // (N·R, 4)
         var regTargets = main.RegTargets.reshape(-1, 4);                              // (N·R, 4)
-        losses["loss_box_reg"] = (IouLoss.GIoU(regFlat[fg], regTargets[fg]) / norm * Options.RegWeight).MoveToOuterDisposeScope();
+        Tensor giou;
+        if (Anchors is null)
+            giou = IouLoss.GIoU(regFlat[fg], regTargets[fg]);
+        else
+        {
+            // Both deltas decoded against their anchors, then GIoU on XYXY boxes (the reference decodes all and keeps the foreground).
+            var anchors = Anchors.Anchors(predictions.Shifts, predictions.LevelSizes).repeat(new long[] { predictions.ImageCount, 1 })[fg];   // (F, 4)
+            giou = IouLoss.GIoUPerPairXyxy(Anchors.Transform.ApplyDeltas(regFlat[fg], anchors), Anchors.Transform.ApplyDeltas(regTargets[fg], anchors)).sum();
+        }
+        losses["loss_box_reg"] = (giou / norm * Options.RegWeight).MoveToOuterDisposeScope();
         diag["num_fg_per_gt"] = main.ForegroundPerGt;
         if (main.MatchedIou is not null)
         {
@@ -86,22 +101,10 @@ public sealed class DefcnCriterion
         if (AuxiliaryRule is not null)
         {
             using var aux = AuxiliaryRule.Assign(predictions, targets);
-            var auxGt = aux.Classes.flatten();                                        // (N·R)
-            var auxTarget = OneHot(auxGt, K, cls.dtype);                              // (N·R, K)
-            var auxValid = auxGt.ge(0);
-            var lossAux = auxValid.all().item<bool>()
-                ? FocalLoss.OnLogits(clsFlat, auxTarget, focalAlpha, focalGamma)
-                : FocalLoss.OnLogits(clsFlat[auxValid], auxTarget[auxValid], focalAlpha, focalGamma);
+            var lossAux = ClassificationTargets.FocalOnLogits(clsFlat, aux.Classes.flatten(), focalAlpha, focalGamma);
             losses["loss_cls_aux"] = (lossAux / Math.Max(1.0, aux.NumForeground)).MoveToOuterDisposeScope();
             diag["num_fg_per_gt_aux"] = aux.ForegroundPerGt;
         }
         return new DetectorLosses(losses, diag, main.Matches);
-    }
-
-    /// <summary>(P) labels in −1..K → (P, K) one-hot targets (zeros for background K and ignore −1).</summary>
-    private static Tensor OneHot(Tensor labels, int k, ScalarType dtype)
-    {
-        var l = labels.where(labels.ge(0), k);                                        // ignore → background row
-        return nn.functional.one_hot(l, k + 1)[TensorIndex.Colon, ..k].to(dtype);
     }
 }

@@ -31,6 +31,16 @@ public static class IouLoss
         using var scope = NewDisposeScope();
         var p = cat(new[] { -pred[TensorIndex.Ellipsis, ..2], pred[TensorIndex.Ellipsis, 2..] }, -1);      // (P, 4) XYXY around 0
         var t = cat(new[] { -target[TensorIndex.Ellipsis, ..2], target[TensorIndex.Ellipsis, 2..] }, -1);
+        return GIoUPerPairXyxy(p, t).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// 1 − GIoU of every pair of XYXY boxes (P, 4) (cvpods iou_loss with box_mode="xyxy", the anchor rule's loss on
+    /// decoded boxes); (P).
+    /// </summary>
+    public static Tensor GIoUPerPairXyxy(Tensor p, Tensor t)
+    {
+        using var scope = NewDisposeScope();
         Tensor C(Tensor x, int i) => x[TensorIndex.Ellipsis, i];
         var pArea = (C(p, 2) - C(p, 0)).clamp_min(0) * (C(p, 3) - C(p, 1)).clamp_min(0);
         var tArea = (C(t, 2) - C(t, 0)).clamp_min(0) * (C(t, 3) - C(t, 1)).clamp_min(0);

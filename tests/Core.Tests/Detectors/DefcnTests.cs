@@ -101,7 +101,7 @@ public class DefcnTests
         {
             using (var o = model.forward(batch.Images))
             {
-                var (cls, reg, flt) = o.Flatten();
+                var (cls, reg, flt, _) = o.Flatten();
                 cls.Dispose(); reg.Dispose(); flt?.Dispose();
             }
             foreach (var d in model.Predict(batch)) d.Dispose();

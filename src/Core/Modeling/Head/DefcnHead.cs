@@ -11,7 +11,10 @@ namespace Research.Core.Modeling.Head;
 /// The DeFCN head (official fcos.py FCOSHead, l.576-691), weights shared over levels except the per-level
 /// Scale. State keys as the reference: <c>cls_subnet.{3i}</c> conv / <c>cls_subnet.{3i+1}</c> GN,
 /// <c>bbox_subnet.*</c>, <c>cls_score</c> (K), <c>bbox_pred</c> (4), <c>max3d.conv/norm</c>, <c>filter</c> (1),
-/// <c>scales.{l}.scale</c>.
+/// <c>scales.{l}.scale</c>. The same head serves the baselines: with <c>centerness</c> it is cvpods' FCOSHead with
+/// CENTERNESS_ON_REG (a <c>centerness</c> conv (1) on the box tower, meta_arch/fcos.py l.481-594), and with
+/// <c>anchorDeltas</c> the anchor rule's head, whose <c>bbox_pred</c> output is used raw as (dx, dy, dw, dh) (no
+/// Scale, ReLU or stride; anchor...3x_ms fcos.py l.469-491).
 /// </summary>
 public sealed class DefcnHead : Module<Tensor[], HeadOutputs>, IDenseHead
 {
@@ -19,9 +22,10 @@ public sealed class DefcnHead : Module<Tensor[], HeadOutputs>, IDenseHead
     private readonly Sequential bbox_subnet;
     private readonly Conv2d cls_score;
     private readonly Conv2d bbox_pred;
+    private readonly Conv2d? centerness;
     private readonly MaxFiltering? max3d;
     private readonly Conv2d? filter;
-    private readonly ModuleList<Scale> scales;
+    private readonly ModuleList<Scale>? scales;
     private readonly int[] _strides;
 
     /// <summary>
@@ -31,7 +35,10 @@ public sealed class DefcnHead : Module<Tensor[], HeadOutputs>, IDenseHead
     /// <param name="numClasses">Number of classes K.</param>
     /// <param name="head">Tower depth and prior probability; null = reference.</param>
     /// <param name="filterSettings">Filter branch / 3D Max Filtering; null = reference.</param>
-    public DefcnHead(IReadOnlyList<ShapeSpec> inputShapes, int numClasses, HeadOptions? head = null, FilterOptions? filterSettings = null)
+    /// <param name="withCenterness">Adds the FCOS centerness branch (a 3×3 conv to 1 channel on the box tower).</param>
+    /// <param name="anchorDeltas">The box branch predicts raw (dx, dy, dw, dh) anchor deltas (no per-level Scale).</param>
+    public DefcnHead(IReadOnlyList<ShapeSpec> inputShapes, int numClasses, HeadOptions? head = null, FilterOptions? filterSettings = null,
+        bool withCenterness = false, bool anchorDeltas = false)
         : base(nameof(DefcnHead))
     {
         head ??= HeadOptions.Reference;
@@ -55,12 +62,14 @@ public sealed class DefcnHead : Module<Tensor[], HeadOutputs>, IDenseHead
         bbox_subnet = Tower(channels, head.NumConvs, head.Norm);
         cls_score = Conv2d(channels, numClasses, 3, stride: 1, padding: 1);
         bbox_pred = Conv2d(channels, 4, 3, stride: 1, padding: 1);
+        if (withCenterness) centerness = Conv2d(channels, 1, 3, stride: 1, padding: 1);
         if (filterSettings.Enabled)
         {
             max3d = new MaxFiltering(channels, filterSettings.KernelSize, filterSettings.Tau, filterSettings.UseNorm);
             filter = Conv2d(channels, 1, 3, stride: 1, padding: 1);
         }
-        scales = new ModuleList<Scale>(_strides.Select(_ => new Scale(1.0)).ToArray());
+        if (!anchorDeltas) scales = new ModuleList<Scale>(_strides.Select(_ => new Scale(1.0)).ToArray());
+        AnchorDeltas = anchorDeltas;
         RegisterComponents();
         Initialize(head.PriorProb);
     }
@@ -73,6 +82,12 @@ public sealed class DefcnHead : Module<Tensor[], HeadOutputs>, IDenseHead
 
     /// <summary>Filter-branch settings in use.</summary>
     public FilterOptions FilterSettings { get; }
+
+    /// <summary>Whether the head has the FCOS centerness branch.</summary>
+    public bool HasCenterness => centerness is not null;
+
+    /// <summary>Whether the box branch gives raw (dx, dy, dw, dh) anchor deltas instead of (l, t, r, b) distances.</summary>
+    public bool AnchorDeltas { get; }
 
     /// <summary>Stride of each level, in input pixels.</summary>
     public IReadOnlyList<int> Strides => _strides;
@@ -123,8 +138,8 @@ public sealed class DefcnHead : Module<Tensor[], HeadOutputs>, IDenseHead
 
     /// <summary>
     /// Features: L maps (N, C, H_l, W_l), finest first, NCHW or channels-last. Returns per level logits
-    /// (N, K, H_l, W_l), box regression (N, 4, H_l, W_l) and filter logits (N, 1, H_l, W_l) (null without the
-    /// filter branch), NCHW-contiguous.
+    /// (N, K, H_l, W_l), box regression (N, 4, H_l, W_l), filter logits (N, 1, H_l, W_l) (null without the filter
+    /// branch) and centerness logits (N, 1, H_l, W_l) (null without the centerness branch), NCHW-contiguous.
     /// </summary>
     public override HeadOutputs forward(Tensor[] features) => Forward(features, null);
 
@@ -138,6 +153,7 @@ public sealed class DefcnHead : Module<Tensor[], HeadOutputs>, IDenseHead
         var logits = new Tensor[levels];
         var boxRegression = new Tensor[levels];
         var bboxTowers = new Tensor[levels];
+        var centers = centerness is null ? null : new Tensor[levels];
         for (var l = 0; l < levels; l++)
         {
             var name = LevelName(l);
@@ -148,9 +164,16 @@ public sealed class DefcnHead : Module<Tensor[], HeadOutputs>, IDenseHead
             // Outputs are NCHW-contiguous whatever the features' layout (channels-last features give
             // channels-last conv outputs; the copy is cheap at K + 4 + 1 channels).
             logits[l] = cls_score.forward(clsTower).contiguous();            // (N, K, H, W)
-            // NORM_REG_TARGETS: relu(scale · conv) · stride, no exp (fcos.py l.683-685).
-            boxRegression[l] = (scales[l].forward(bbox_pred.forward(bboxTower)).relu_() * _strides[l]).contiguous();   // (N, 4, H, W)
+            // NORM_REG_TARGETS: relu(scale · conv) · stride, no exp (fcos.py l.683-685); anchor deltas are the raw conv.
+            boxRegression[l] = scales is null
+                ? bbox_pred.forward(bboxTower).contiguous()
+                : (scales[l].forward(bbox_pred.forward(bboxTower)).relu_() * _strides[l]).contiguous();   // (N, 4, H, W)
             bboxTowers[l] = bboxTower;
+            if (centers is not null)
+            {
+                centers[l] = centerness!.forward(bboxTower).contiguous();   // (N, 1, H, W), CENTERNESS_ON_REG
+                probe?.Invoke($"head.centerness.{name}", centers[l]);
+            }
             probe?.Invoke($"head.logits.{name}", logits[l]);
             probe?.Invoke($"head.bbox_reg.{name}", boxRegression[l]);
         }
@@ -168,6 +191,6 @@ public sealed class DefcnHead : Module<Tensor[], HeadOutputs>, IDenseHead
                 probe?.Invoke($"head.filter.{LevelName(l)}", filters[l]);
             }
         }
-        return new HeadOutputs(logits, boxRegression, filters).MoveToOuterDisposeScope();
+        return new HeadOutputs(logits, boxRegression, filters, centers).MoveToOuterDisposeScope();
     }
 }

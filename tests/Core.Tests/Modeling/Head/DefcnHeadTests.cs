@@ -43,7 +43,7 @@ public class DefcnHeadTests
         }
         Assert.True(o.BoxRegression.All(t => t.min().item<float>() >= 0));
         var r = sizes.Sum(s => s.H * s.W);
-        var (cls, reg, flt) = o.Flatten();
+        var (cls, reg, flt, _) = o.Flatten();
         Assert.Equal(new[] { 2L, r, 5 }, cls.shape);
         Assert.Equal(new[] { 2L, r, 4 }, reg.shape);
         Assert.Equal(new[] { 2L, r, 1 }, flt!.shape);

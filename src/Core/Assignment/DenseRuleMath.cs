@@ -1,0 +1,84 @@
+using Research.Core.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Research.Core.Assignment;
+
+/// <summary>
+/// Tensor helpers of the rules that work on dense (M, R) matrices as the official code does (center, FCOS, ATSS,
+/// anchor): the cvpods box arithmetic in the same float32 operations, level slices of the shifts, and the
+/// per-image result of a "value per (GT, shift), best GT per shift" resolution.
+/// </summary>
+internal static class DenseRuleMath
+{
+    /// <summary>get_deltas(shift, box) = (x − x1, y − y1, x2 − x, y2 − y), broadcast (cvpods Shift2BoxTransform, weights 1).</summary>
+    public static Tensor Deltas(Tensor shifts, Tensor boxes) =>
+        cat(new[] { shifts - boxes[TensorIndex.Ellipsis, ..2], boxes[TensorIndex.Ellipsis, 2..] - shifts }, -1);
+
+    /// <summary>Box centres (M, 2) of boxes (M, 4) XYXY (cvpods Boxes.get_centers).</summary>
+    public static Tensor Centers(Tensor boxes) => (boxes[TensorIndex.Colon, ..2] + boxes[TensorIndex.Colon, 2..]) / 2;
+
+    /// <summary>Box areas (M) of boxes (M, 4) XYXY (cvpods Boxes.area, no clamp).</summary>
+    public static Tensor Areas(Tensor boxes) =>
+        (boxes[TensorIndex.Colon, 2] - boxes[TensorIndex.Colon, 0]) * (boxes[TensorIndex.Colon, 3] - boxes[TensorIndex.Colon, 1]);
+
+    /// <summary>
+    /// IoU (M, P) of boxes (M, 4) with boxes (P, 4), XYXY, as cvpods pairwise_iou: intersection clamped at 0,
+    /// inter / (area1 + area2 − inter) where inter &gt; 0, else 0.
+    /// </summary>
+    public static Tensor PairwiseIou(Tensor boxes1, Tensor boxes2)
+    {
+        using var scope = NewDisposeScope();
+        var area1 = Areas(boxes1);
+        var area2 = Areas(boxes2);
+        var wh = (minimum(boxes1.unsqueeze(1)[TensorIndex.Ellipsis, 2..], boxes2[TensorIndex.Colon, 2..])
+                  - maximum(boxes1.unsqueeze(1)[TensorIndex.Ellipsis, ..2], boxes2[TensorIndex.Colon, ..2])).clamp_min(0);   // (M, P, 2)
+        var inter = wh[TensorIndex.Ellipsis, 0] * wh[TensorIndex.Ellipsis, 1];                                                 // (M, P)
+        var iou = where(inter.gt(0), inter / (area1.unsqueeze(1) + area2 - inter), zeros(1, dtype: inter.dtype, device: inter.device));
+        return iou.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The shifts (R, 2) cut into levels of the given (H_l, W_l): per level (start, count).</summary>
+    public static (long Start, long Count)[] LevelSlices(Tensor shifts, IReadOnlyList<(int Height, int Width)> levelSizes)
+    {
+        var slices = new (long, long)[levelSizes.Count];
+        long start = 0;
+        for (var l = 0; l < levelSizes.Count; l++)
+        {
+            long count = (long)levelSizes[l].Height * levelSizes[l].Width;
+            slices[l] = (start, count);
+            start += count;
+        }
+        if (start != shifts.shape[0]) throw new ArgumentException($"the level sizes cover {start} shifts, the shifts are {shifts.shape[0]}");
+        return slices;
+    }
+
+    /// <summary>
+    /// The pairs (GT, shift) of foreground shifts: <paramref name="foreground"/> (R) bool, <paramref name="matched"/> (R)
+    /// the GT of every shift; sorted by GT, then shift.
+    /// </summary>
+    public static AssignmentResult Pairs(Tensor foreground, Tensor matched)
+    {
+        var fgIdx = foreground.nonzero().flatten();                                          // (F)
+        var fgShifts = HostCopy.Longs(fgIdx);
+        var fgGts = HostCopy.Longs(matched.index_select(0, fgIdx));
+        var pairs = fgShifts.Zip(fgGts, (r, i) => (Gt: (int)i, Shift: (int)r)).OrderBy(p => p.Gt).ThenBy(p => p.Shift).ToArray();
+        return new AssignmentResult(pairs.Select(p => p.Gt).ToArray(), pairs.Select(p => p.Shift).ToArray());
+    }
+
+    /// <summary>Checks the batch shape and returns per image the GT boxes (M, 4) float32 and classes (M) on the shifts' device.</summary>
+    public static (Tensor Boxes, Tensor Classes)[] Targets(Dense.DensePredictions predictions, IReadOnlyList<Data.DetectionTarget> targets, int numClasses)
+    {
+        if (targets.Count != predictions.ImageCount) throw new ArgumentException($"{targets.Count} targets for a batch of {predictions.ImageCount} images");
+        var device = predictions.Shifts.device;
+        var result = new (Tensor, Tensor)[targets.Count];
+        for (var n = 0; n < targets.Count; n++)
+        {
+            var classes = targets[n].Classes.to(device);
+            if (classes.numel() > 0 && (classes.min().item<long>() < 0 || classes.max().item<long>() >= numClasses))
+                throw new ArgumentException($"image {n}: a GT class is outside 0..{numClasses - 1}");
+            result[n] = (targets[n].Boxes.to(ScalarType.Float32).to(device), classes);
+        }
+        return result;
+    }
+}
