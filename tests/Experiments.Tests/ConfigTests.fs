@@ -53,7 +53,10 @@ let tests =
               let c = (load "base.yaml" []).Config
               Expect.equal c.Model.Backbone { Depth = 50; Norm = FrozenBN; FreezeAt = 2; StrideIn1x1 = true; StemOutChannels = 64; Res2OutChannels = 256; WidthPerGroup = 64; NumGroups = 1; Weights = None } "R-50 FrozenBN"
               Expect.equal c.Model.Fpn { OutChannels = 256; TopLevel = 7; Norm = NoNorm } "FPN P3-P7 256"
-              Expect.equal c.Model.Head { NumConvs = 4; PriorProb = 0.01; Norm = GN } "head"
+              Expect.equal c.Model.Head { NumConvs = 4; PriorProb = 0.01; Norm = GN; Centerness = None } "head"
+              Expect.equal c.Model.Fcos { CenterSamplingRadius = 1.5; SizeBounds = [ 64.0; 128.0; 256.0; 512.0 ]; RegWeight = 1.0 } "FCOS (cvpods, no REG_WEIGHT)"
+              Expect.equal c.Model.Atss { AnchorScale = 8.0; Topk = 9; RegWeight = 2.0 } "ATSS (crowdhuman playground)"
+              Expect.equal c.Model.Anchor { Sizes = [ 32.0; 64.0; 128.0; 256.0; 512.0 ] } "anchor rule sizes (ANCHOR_GENERATOR.SIZES)"
               Expect.equal c.Model.Filter { Enabled = true; KernelSize = 3; Tau = 2; Norm = GN } "3DMF k3 tau2"
               Expect.equal c.Model.Poto { Alpha = 0.8; CenterSamplingRadius = 1.5; AuxTopk = 9 } "POTO"
               Expect.equal c.Model.Loss { FocalAlpha = 0.25; FocalGamma = 2.0; RegWeight = 2.0; Aux = true } "losses"

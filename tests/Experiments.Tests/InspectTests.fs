@@ -67,8 +67,8 @@ let tests =
             let build overrides =
                 let resolved = valueOf (Config.load quickstart overrides)
                 Run.buildModel resolved.Config
-            use gn = build [ "model.head.num_convs=2" ]
-            use none = build [ "model.head.num_convs=2"; "model.head.norm=none" ]
+            use gn = build [ "model.head.num_convs=2" ] :?> Research.Core.Detectors.Defcn
+            use none = build [ "model.head.num_convs=2"; "model.head.norm=none" ] :?> Research.Core.Detectors.Defcn
             let keys (m: Research.Core.Detectors.Defcn) = m.state_dict().Keys |> Seq.filter (fun k -> k.StartsWith "head.cls_subnet.") |> List.ofSeq
             Expect.equal gn.Head.Settings.Norm HeadNorm.GroupNorm "GN by default"
             Expect.equal (keys gn) [ "head.cls_subnet.0.weight"; "head.cls_subnet.0.bias"; "head.cls_subnet.1.weight"; "head.cls_subnet.1.bias"
@@ -80,7 +80,7 @@ let tests =
         test "model.assignment selects the one-to-one rule the detector trains and draws with; an unknown rule names the key and the choices" {
             let build overrides = Run.buildModel (valueOf (Config.load quickstart overrides)).Config
             use poto = build []
-            use argmax = build [ "model.assignment=poto_argmax"; "model.poto.alpha=0.6" ]
+            use argmax = build [ "model.assignment=poto_argmax"; "model.poto.alpha=0.6" ] :?> Research.Core.Detectors.Defcn
             Expect.equal poto.AssignmentRule.Name "poto" "Hungarian POTO by default"
             Expect.equal argmax.AssignmentRule.Name "poto_argmax" "argmax when asked"
             Expect.equal argmax.Poto.Alpha 0.6 "with the same POTO constants"
@@ -96,6 +96,43 @@ let tests =
             let e = errorOf (Config.load quickstart [ "model.assignment=hungarian" ])
             Expect.stringContains e.Text "model.assignment" "names the key"
             Expect.stringContains e.Text "poto_argmax" "lists the choices"
+        }
+
+        test "model.assignment selects the baselines: FCOS and ATSS with centerness and NMS 0.6, wo_ctrness, the anchor rule; bad combinations name the keys" {
+            let load overrides = Config.load quickstart overrides
+            let build overrides = Run.buildModel (valueOf (load overrides)).Config
+            let plain = [ "model.filter.enabled=false"; "model.loss.aux=false" ]
+            use fcos = build ("model.assignment=fcos" :: plain) :?> Research.Core.Detectors.Fcos
+            Expect.equal fcos.AssignmentRule.Name "fcos" "the FCOS rule"
+            Expect.isTrue fcos.Head.HasCenterness "centerness by default (auto)"
+            Expect.isNull fcos.Head.MaxFilter "no filter branch"
+            Expect.equal fcos.Criterion.RegWeight 1.0 "model.fcos.reg_weight"
+            Expect.isTrue (fcos.state_dict().ContainsKey "head.centerness.weight") "the cvpods key of the centerness conv"
+            use wo = build ("model.assignment=fcos" :: "model.head.centerness=false" :: plain) :?> Research.Core.Detectors.Fcos
+            Expect.isFalse wo.Head.HasCenterness "wo_ctrness"
+            Expect.isFalse wo.Criterion.Centerness "no centerness loss"
+            use atss = build ("model.assignment=atss" :: "model.atss.topk=4" :: plain) :?> Research.Core.Detectors.Fcos
+            Expect.equal atss.AssignmentRule.Name "atss" "the ATSS rule"
+            Expect.equal atss.Criterion.RegWeight 2.0 "model.atss.reg_weight"
+            use anchor = build [ "model.assignment=anchor"; "model.loss.aux=false" ] :?> Research.Core.Detectors.Defcn
+            Expect.equal anchor.AssignmentRule.Name "anchor" "the anchor rule"
+            Expect.isTrue anchor.Head.AnchorDeltas "raw anchor deltas"
+            Expect.isFalse (anchor.state_dict().Keys |> Seq.exists (fun k -> k.StartsWith "head.scales")) "no per-level Scale, as the official anchor head"
+            Expect.equal (List.ofSeq anchor.Criterion.Anchors.Sizes) [ 32.0; 64.0; 128.0 ] "the quickstart's anchor sizes"
+            let e = errorOf (load [ "model.assignment=fcos"; "model.loss.aux=false" ])
+            Expect.stringContains e.Text "model.filter.enabled = true with model.assignment = fcos" "3DMF on FCOS is refused, naming both keys"
+            let e = errorOf (load [ "model.assignment=atss"; "model.filter.enabled=false" ])
+            Expect.stringContains e.Text "model.loss.aux = true with model.assignment = atss" "aux on ATSS is refused"
+            let e = errorOf (load [ "model.head.centerness=true" ])
+            Expect.stringContains e.Text "model.head.centerness = true with model.assignment = poto" "centerness on a rule without it is refused"
+            let e = errorOf (load [ "model.assignment=anchor" ])
+            Expect.stringContains e.Text "model.loss.aux = true with model.assignment = anchor" "aux on the anchor rule is refused"
+            let e = errorOf (load [ "model.assignment=anchor"; "model.loss.aux=false"; "model.anchor.sizes=[32, 64]" ])
+            Expect.stringContains e.Text "model.anchor.sizes has 2 sizes but the FPN has 3 levels" "one anchor size per level"
+            let e = errorOf (load ("model.assignment=fcos" :: "model.fcos.size_bounds=[64]" :: plain))
+            Expect.stringContains e.Text "model.fcos.size_bounds has 1 bounds but the FPN has 3 levels" "FCOS bounds must fit the levels"
+            let e = errorOf (load [ "model.head.centerness=maybe" ])
+            Expect.stringContains e.Text "model.head.centerness" "names the key"
         }
 
         test "with no GroupNorm in the head, FPN widths that are not multiples of 32 are accepted; with GN the refusal names the norm keys" {
