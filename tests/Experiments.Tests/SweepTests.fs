@@ -34,14 +34,15 @@ let tests =
           }
           test "every shipped sweep expands and validates" {
               let sizes =
-                  [ "alpha", 6; "tau", 3; "kernel", 3; "nms", 2; "filter", 2; "aux", 2; "assignment", 4 ]
+                  [ "alpha", 6; "tau", 3; "kernel", 3; "nms", 2; "filter", 2; "aux", 2; "assignment", 7 ]
                   |> List.map (fun (name, n) -> name, (expand (sprintf "sweeps/%s.yaml" name) []).Children.Length, n)
               for name, got, want in sizes do
                   Expect.equal got want (sprintf "%s children" name)
               let nms = expand "sweeps/nms.yaml" []
               Expect.equal (nms.Children |> List.map (fun c -> c.Resolved.Config.Model.Test.NmsThresh, c.Resolved.Config.Eval.CompareNmsThresh)) [ 1.0, None; 0.6, None ] "NMS vs none"
               let rules = expand "sweeps/assignment.yaml" []
-              Expect.equal (rules.Children |> List.map (fun c -> c.Resolved.Config.Model.Assignment)) [ Poto; PotoArgmax; ForegroundLoss; Center ] "the four one-to-one rules"
+              Expect.equal (rules.Children |> List.map (fun c -> c.Resolved.Config.Model.Assignment)) [ Poto; PotoArgmax; ForegroundLoss; Center; Anchor; Fcos; Atss ] "the five one-to-one rules and the two baselines"
+              Expect.isTrue (rules.Children |> List.forall (fun c -> not c.Resolved.Config.Model.Filter.Enabled && not c.Resolved.Config.Model.Loss.Aux)) "all on the plain head"
           }
           test "a child's command line reproduces its config exactly" {
               for plan in [ expand "sweeps/tau.yaml" [ "solver.max_iter=300" ]; expand "quickstart.yaml" [ "model.poto.alpha=0.2,0.5"; "input.min_size_train=[160],[192,224]" ] ] do
