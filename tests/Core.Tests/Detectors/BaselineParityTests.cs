@@ -22,7 +22,7 @@ public class BaselineParityTests
     public static IEnumerable<object[]> Cases => new[]
     {
         "fcos_case1", "fcos_case2", "fcos_case3", "fcos_wo_ctrness_case1", "fcos_wo_ctrness_case2",
-        "atss_case1", "atss_case2", "anchor_case1", "anchor_case2",
+        "atss_case1", "atss_case2", "anchor_case1", "anchor_case2", "fcos_case4_radius0", "atss_case3_scale6_top4", "anchor_case3_top2",
     }.Select(n => new object[] { n });
 
     private sealed record Built(IAssignmentRule Rule, Func<DensePredictions, DetectorLosses> Losses, IBoxDecoder Decoder, bool Centerness);

@@ -54,7 +54,7 @@ def json_num(x):
 
 
 def make_case(name, rule, seed, sizes, strides, gts_per_image, K, cls_offset, notes, osi=None, radius=1.5,
-              anchor_sizes=None):
+              anchor_sizes=None, anchor_scale=8, atss_topk=9, iou_topk=1):
     g = torch.Generator().manual_seed(seed)
     N = len(gts_per_image)
     L = len(sizes)
@@ -78,9 +78,9 @@ def make_case(name, rule, seed, sizes, strides, gts_per_image, K, cls_offset, no
     elif rule == "fcos_wo_ctrness":
         model = ob.make_fcos(ob.fcos_wo_ctrness, K, strides, osi, radius)
     elif rule == "atss":
-        model = ob.make_atss(K, strides)
+        model = ob.make_atss(K, strides, anchor_scale=anchor_scale, atss_topk=atss_topk)
     else:
-        model = ob.make_anchor(K, strides)
+        model = ob.make_anchor(K, strides, iou_topk=iou_topk)
     anchors = ob.anchors_for(sizes, strides, anchor_sizes, N) if rule == "anchor" else None
 
     STORAGE.scalars.clear()
@@ -349,3 +349,13 @@ if __name__ == "__main__":
               anchor_sizes=[32, 64, 128], notes=NOTES_ANCHOR1)
     make_case("anchor_case2", "anchor", 3402, *L5, B, K=3, cls_offset=-1.5, anchor_sizes=[32, 64, 128, 256, 512],
               notes=NOTES_B + " Anchor sizes 32..512. Logits offset so that min(1000, H*W) cuts and the 100 cap bites.")
+    # Variations of the rules' constants and a crowded image (30 GTs), beyond the official defaults.
+    g = torch.Generator().manual_seed(2010)
+    crowd = random_gts(g, 30, 3, 96, 136)
+    crowd_cls = [int(x) for x in torch.randint(0, 3, (30,), generator=g)]
+    make_case("fcos_case4_radius0", "fcos", 3104, *L3, [(crowd, crowd_cls)], K=3, cls_offset=-3.0, osi=OSI3, radius=0.0,
+              notes="CENTER_SAMPLING_RADIUS 0 (every shift strictly inside the GT), 30 random GTs in one 96x136 image.")
+    make_case("atss_case3_scale6_top4", "atss", 3303, *LA3, [(crowd, crowd_cls)], K=3, cls_offset=-3.0, anchor_scale=6, atss_topk=4,
+              notes="ANCHOR_SCALE 6, TOPK 4, 30 random GTs in one 128x160 image (boxes drawn for 96x136).")
+    make_case("anchor_case3_top2", "anchor", 3403, *L3, [(crowd, crowd_cls)], K=3, cls_offset=-3.0, anchor_sizes=[24, 48, 96], iou_topk=2,
+              notes="IOU_TOPK 2 (two anchors per GT), anchor sizes 24/48/96, 30 random GTs in one 96x136 image.")
