@@ -40,39 +40,17 @@ public sealed class AnchorRuleAssigner : IAssignmentRule
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        int N = predictions.ImageCount, K = _numClasses;
         var anchors = _anchors.Anchors(predictions.Shifts, predictions.LevelSizes);           // (R, 4)
-        var device = anchors.device;
-        long R = anchors.shape[0];
-        var gts = Targets(predictions, targets, K);
-        var allClasses = new List<Tensor>();
-        var allReg = new List<Tensor>();
-        var matches = new AssignmentResult[N];
-        int numFg = 0, numGt = 0;
-        for (int n = 0; n < N; n++)
+        var result = AssignPerImage(predictions, targets, _numClasses, boxes =>
         {
-            var (boxes, gtClasses) = gts[n];                                                    // (M, 4), (M)
-            long m = boxes.shape[0];
-            numGt += (int)m;
-            if (m == 0)
-            {
-                allClasses.Add(full(new long[] { R }, K, dtype: ScalarType.Int64, device: device));
-                allReg.Add(zeros(R, 4, device: device));
-                matches[n] = new AssignmentResult(Array.Empty<int>(), Array.Empty<int>());
-                continue;
-            }
             var iou = PairwiseIou(boxes, anchors);                                             // (M, R)
-            var best = iou.topk((int)Math.Min(_topK, R), dim: 1).indexes;                      // (M, k)
+            var best = iou.topk((int)Math.Min(_topK, anchors.shape[0]), dim: 1).indexes;       // (M, k)
             var marked = zeros_like(iou, dtype: ScalarType.Bool).scatter_(1, best, ones_like(best, dtype: ScalarType.Bool));
             var (labels, matched) = iou.masked_fill(marked.logical_not(), -1f).max(0);         // (R), (R)
-            var fg = labels.ne(-1f);
-            allClasses.Add(gtClasses.index_select(0, matched).masked_fill(fg.logical_not(), K));
-            allReg.Add(_anchors.Transform.GetDeltas(anchors, boxes.index_select(0, matched)).masked_fill(fg.logical_not().unsqueeze(1), 0f));   // (R, 4)
-            matches[n] = Pairs(fg, matched);
-            numFg += matches[n].Rows.Length;
-        }
-        var classT = stack(allClasses, 0).MoveToOuterDisposeScope();                           // (N, R)
-        var regT = stack(allReg, 0).MoveToOuterDisposeScope();                                 // (N, R, 4)
-        return new ShiftTargets(classT, regT, numFg, numGt, matches);
+            return (matched, labels.ne(-1f));
+        }, matchedBoxes => _anchors.Transform.GetDeltas(anchors, matchedBoxes));
+        result.Classes.MoveToOuterDisposeScope();
+        result.RegTargets!.MoveToOuterDisposeScope();
+        return result;
     }
 }

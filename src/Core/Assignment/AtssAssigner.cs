@@ -49,10 +49,7 @@ public sealed class AtssAssigner : IAssignmentRule
             throw new ArgumentException($"ATSS was built for {_strides.Length} levels, the predictions have {predictions.LevelSizes.Count}");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        int N = predictions.ImageCount, K = _numClasses;
         var shifts = predictions.Shifts;                                                        // (R, 2)
-        var device = shifts.device;
-        long R = shifts.shape[0];
         var slices = LevelSlices(shifts, predictions.LevelSizes);
         var anchors = cat(slices.Select((s, l) =>
         {
@@ -60,23 +57,8 @@ public sealed class AtssAssigner : IAssignmentRule
             var ls = shifts.narrow(0, s.Start, s.Count);
             return cat(new[] { ls - half, ls + half }, 1);
         }).ToArray(), 0);                                                                       // (R, 4) virtual anchors
-        var gts = Targets(predictions, targets, K);
-        var allClasses = new List<Tensor>();
-        var allReg = new List<Tensor>();
-        var matches = new AssignmentResult[N];
-        int numFg = 0, numGt = 0;
-        for (int n = 0; n < N; n++)
+        var result = AssignPerImage(predictions, targets, _numClasses, boxes =>
         {
-            var (boxes, gtClasses) = gts[n];                                                    // (M, 4), (M)
-            long m = boxes.shape[0];
-            numGt += (int)m;
-            if (m == 0)
-            {
-                allClasses.Add(full(new long[] { R }, K, dtype: ScalarType.Int64, device: device));
-                allReg.Add(zeros(R, 4, device: device));
-                matches[n] = new AssignmentResult(Array.Empty<int>(), Array.Empty<int>());
-                continue;
-            }
             var inBoxes = Deltas(shifts, boxes.unsqueeze(1)).min(-1).values.gt(0);             // (M, R)
             var centers = Centers(boxes);                                                      // (M, 2)
             var ious = new Tensor[slices.Length];
@@ -98,14 +80,10 @@ public sealed class AtssAssigner : IAssignmentRule
                 .logical_and(iou.ge(threshold));
             var quality = iou.masked_fill(inBoxes.logical_not(), -1f).masked_fill(isFg.logical_not(), -1f);   // (M, R)
             var (maxIou, matched) = quality.max(0);                                            // (R), (R)
-            var fg = maxIou.ne(-1f);
-            allClasses.Add(gtClasses.index_select(0, matched).masked_fill(fg.logical_not(), K));
-            allReg.Add(Deltas(shifts, boxes.index_select(0, matched)).masked_fill(fg.logical_not().unsqueeze(1), 0f));   // (R, 4)
-            matches[n] = Pairs(fg, matched);
-            numFg += matches[n].Rows.Length;
-        }
-        var classT = stack(allClasses, 0).MoveToOuterDisposeScope();                           // (N, R)
-        var regT = stack(allReg, 0).MoveToOuterDisposeScope();                                 // (N, R, 4)
-        return new ShiftTargets(classT, regT, numFg, numGt, matches);
+            return (matched, maxIou.ne(-1f));
+        }, matchedBoxes => Deltas(shifts, matchedBoxes));
+        result.Classes.MoveToOuterDisposeScope();
+        result.RegTargets!.MoveToOuterDisposeScope();
+        return result;
     }
 }

@@ -53,69 +53,34 @@ public sealed class CenterRuleAssigner : IAssignmentRule
     {
         if (predictions.LevelSizes.Count != _sizeRanges.Length)
             throw new ArgumentException($"the center rule has {_sizeRanges.Length} size ranges (model.center.size_bounds + 1) for {predictions.LevelSizes.Count} levels");
-        if (targets.Count != predictions.ImageCount) throw new ArgumentException($"{targets.Count} targets for a batch of {predictions.ImageCount} images");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        int N = predictions.ImageCount, K = _numClasses;
         var shifts = predictions.Shifts;                                                        // (R, 2)
-        var device = shifts.device;
         long R = shifts.shape[0];
-        var levelShifts = new List<Tensor>();
-        var ranges = new List<Tensor>();
-        long start = 0;
-        for (int l = 0; l < _sizeRanges.Length; l++)
+        var slices = LevelSlices(shifts, predictions.LevelSizes);
+        var osi = cat(slices.Select((s, l) => tensor(new[] { (float)_sizeRanges[l].Low, (float)_sizeRanges[l].High }, device: shifts.device)
+            .unsqueeze(0).expand(s.Count, -1)).ToArray(), 0);                                  // (R, 2)
+        var result = AssignPerImage(predictions, targets, _numClasses, boxes =>
         {
-            long count = (long)predictions.LevelSizes[l].Height * predictions.LevelSizes[l].Width;
-            levelShifts.Add(shifts.narrow(0, start, count));                                     // (R_l, 2)
-            ranges.Add(tensor(new[] { (float)_sizeRanges[l].Low, (float)_sizeRanges[l].High }, device: device).unsqueeze(0).expand(count, -1));
-            start += count;
-        }
-        var osi = cat(ranges, 0);                                                               // (R, 2)
-        var allClasses = new List<Tensor>();
-        var allReg = new List<Tensor>();
-        var matches = new AssignmentResult[N];
-        int numFg = 0, numGt = 0;
-        for (int n = 0; n < N; n++)
-        {
-            var boxes = targets[n].Boxes.to(ScalarType.Float32).to(device);                    // (M, 4)
-            var gtClasses = targets[n].Classes.to(device);
-            long m = boxes.shape[0];
-            numGt += (int)m;
-            if (m == 0)
-            {
-                allClasses.Add(full(new long[] { R }, K, dtype: ScalarType.Int64, device: device));
-                allReg.Add(zeros(R, 4, device: device));
-                matches[n] = new AssignmentResult(Array.Empty<int>(), Array.Empty<int>());
-                continue;
-            }
-            var deltas = Deltas(shifts, boxes.unsqueeze(1));                                   // (M, R, 4)
-            var maxDeltas = deltas.max(2).values;                                              // (M, R)
+            var maxDeltas = Deltas(shifts, boxes.unsqueeze(1)).max(2).values;                  // (M, R)
             var cared = maxDeltas.ge(osi[TensorIndex.Colon, 0].unsqueeze(0)).logical_and(maxDeltas.le(osi[TensorIndex.Colon, 1].unsqueeze(0)));
             var centers = Centers(boxes);                                                      // (M, 2)
             var candidates = new List<Tensor>();
-            long baseIndex = 0;
-            foreach (var s in levelShifts)
+            foreach (var (start, count) in slices)
             {
-                var k = (int)Math.Min(_topK, s.shape[0]);
-                var (_, idx) = cdist(centers, s).topk(k, dim: 1, largest: false);              // (M, k)
-                candidates.Add(idx + baseIndex);
-                baseIndex += s.shape[0];
+                var k = (int)Math.Min(_topK, count);
+                var (_, idx) = cdist(centers, shifts.narrow(0, start, count)).topk(k, dim: 1, largest: false);   // (M, k)
+                candidates.Add(idx + start);
             }
             var candidateIdx = cat(candidates, 1);                                             // (M, L·k)
             var isFg = zeros_like(cared).scatter_(1, candidateIdx, ones_like(candidateIdx, dtype: ScalarType.Bool));
-            var area = Areas(boxes).unsqueeze(1).repeat(new long[] { 1, R });                                                     // (M, R)
-            area = area.masked_fill(cared.logical_not(), double.PositiveInfinity).masked_fill(isFg.logical_not(), double.PositiveInfinity);
+            var area = Areas(boxes).unsqueeze(1).repeat(new long[] { 1, R })
+                .masked_fill(cared.logical_not(), double.PositiveInfinity).masked_fill(isFg.logical_not(), double.PositiveInfinity);   // (M, R)
             var (minArea, matched) = area.min(0);                                               // (R), (R)
-            var fg = minArea.ne(double.PositiveInfinity);                                      // (R)
-            var classes = gtClasses.index_select(0, matched).masked_fill(fg.logical_not(), K);
-            var reg = Deltas(shifts, boxes.index_select(0, matched)).masked_fill(fg.logical_not().unsqueeze(1), 0f);   // (R, 4)
-            allClasses.Add(classes);
-            allReg.Add(reg);
-            matches[n] = Pairs(fg, matched);
-            numFg += matches[n].Rows.Length;
-        }
-        var classT = stack(allClasses, 0).MoveToOuterDisposeScope();                           // (N, R)
-        var regT = stack(allReg, 0).MoveToOuterDisposeScope();                                 // (N, R, 4)
-        return new ShiftTargets(classT, regT, numFg, numGt, matches);
+            return (matched, minArea.ne(double.PositiveInfinity));
+        }, matchedBoxes => Deltas(shifts, matchedBoxes));
+        result.Classes.MoveToOuterDisposeScope();
+        result.RegTargets!.MoveToOuterDisposeScope();
+        return result;
     }
 }

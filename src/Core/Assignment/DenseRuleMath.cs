@@ -81,4 +81,44 @@ internal static class DenseRuleMath
         }
         return result;
     }
+
+    /// <summary>
+    /// The per-image skeleton of the dense rules: for each image, <paramref name="match"/> gives from its GT boxes
+    /// (M, 4) (M ≥ 1) the GT of every shift (R) int64 and which shifts are foreground (R) bool; classes are the matched
+    /// GT's class there and K elsewhere, regression targets <paramref name="regression"/>(matched GT boxes (R, 4)) there
+    /// and 0 elsewhere; an image without GT is all background. Returns the batch's targets with the matches.
+    /// </summary>
+    public static ShiftTargets AssignPerImage(Dense.DensePredictions predictions, IReadOnlyList<Data.DetectionTarget> targets, int numClasses,
+        Func<Tensor, (Tensor Matched, Tensor Foreground)> match, Func<Tensor, Tensor> regression)
+    {
+        using var scope = NewDisposeScope();
+        var gts = Targets(predictions, targets, numClasses);
+        var device = predictions.Shifts.device;
+        long R = predictions.Shifts.shape[0];
+        var allClasses = new List<Tensor>();
+        var allReg = new List<Tensor>();
+        var matches = new AssignmentResult[gts.Length];
+        int numFg = 0, numGt = 0;
+        for (int n = 0; n < gts.Length; n++)
+        {
+            using var imageScope = NewDisposeScope();
+            var (boxes, gtClasses) = gts[n];                                                    // (M, 4), (M)
+            numGt += (int)boxes.shape[0];
+            if (boxes.shape[0] == 0)
+            {
+                allClasses.Add(full(new long[] { R }, numClasses, dtype: ScalarType.Int64, device: device).MoveToOuterDisposeScope());
+                allReg.Add(zeros(R, 4, device: device).MoveToOuterDisposeScope());
+                matches[n] = new AssignmentResult(Array.Empty<int>(), Array.Empty<int>());
+                continue;
+            }
+            var (matched, fg) = match(boxes);                                                  // (R), (R)
+            allClasses.Add(gtClasses.index_select(0, matched).masked_fill(fg.logical_not(), numClasses).MoveToOuterDisposeScope());
+            allReg.Add(regression(boxes.index_select(0, matched)).masked_fill(fg.logical_not().unsqueeze(1), 0f).MoveToOuterDisposeScope());   // (R, 4)
+            matches[n] = Pairs(fg, matched);
+            numFg += matches[n].Rows.Length;
+        }
+        var classT = stack(allClasses, 0).MoveToOuterDisposeScope();                           // (N, R)
+        var regT = stack(allReg, 0).MoveToOuterDisposeScope();                                 // (N, R, 4)
+        return new ShiftTargets(classT, regT, numFg, numGt, matches);
+    }
 }

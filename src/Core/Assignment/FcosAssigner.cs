@@ -50,30 +50,13 @@ public sealed class FcosAssigner : IAssignmentRule
             throw new ArgumentException($"FCOS was built for {_strides.Length} levels, the predictions have {predictions.LevelSizes.Count}");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        int N = predictions.ImageCount, K = _numClasses;
         var shifts = predictions.Shifts;                                                        // (R, 2)
-        var device = shifts.device;
         long R = shifts.shape[0];
         var slices = LevelSlices(shifts, predictions.LevelSizes);
-        var osi = cat(slices.Select((s, l) => tensor(new[] { (float)_sizeRanges[l].Low, (float)_sizeRanges[l].High }, device: device)
+        var osi = cat(slices.Select((s, l) => tensor(new[] { (float)_sizeRanges[l].Low, (float)_sizeRanges[l].High }, device: shifts.device)
             .unsqueeze(0).expand(s.Count, -1)).ToArray(), 0);                                  // (R, 2)
-        var gts = Targets(predictions, targets, K);
-        var allClasses = new List<Tensor>();
-        var allReg = new List<Tensor>();
-        var matches = new AssignmentResult[N];
-        int numFg = 0, numGt = 0;
-        for (int n = 0; n < N; n++)
+        var result = AssignPerImage(predictions, targets, _numClasses, boxes =>
         {
-            var (boxes, gtClasses) = gts[n];                                                    // (M, 4), (M)
-            long m = boxes.shape[0];
-            numGt += (int)m;
-            if (m == 0)
-            {
-                allClasses.Add(full(new long[] { R }, K, dtype: ScalarType.Int64, device: device));
-                allReg.Add(zeros(R, 4, device: device));
-                matches[n] = new AssignmentResult(Array.Empty<int>(), Array.Empty<int>());
-                continue;
-            }
             var deltas = Deltas(shifts, boxes.unsqueeze(1));                                   // (M, R, 4)
             Tensor inBoxes;
             if (_radius > 0)
@@ -100,14 +83,10 @@ public sealed class FcosAssigner : IAssignmentRule
                 .masked_fill(inBoxes.logical_not(), double.PositiveInfinity)
                 .masked_fill(cared.logical_not(), double.PositiveInfinity);                   // (M, R)
             var (minArea, matched) = area.min(0);                                               // (R), (R)
-            var fg = minArea.ne(double.PositiveInfinity);                                      // (R)
-            allClasses.Add(gtClasses.index_select(0, matched).masked_fill(fg.logical_not(), K));
-            allReg.Add(Deltas(shifts, boxes.index_select(0, matched)).masked_fill(fg.logical_not().unsqueeze(1), 0f));   // (R, 4)
-            matches[n] = Pairs(fg, matched);
-            numFg += matches[n].Rows.Length;
-        }
-        var classT = stack(allClasses, 0).MoveToOuterDisposeScope();                           // (N, R)
-        var regT = stack(allReg, 0).MoveToOuterDisposeScope();                                 // (N, R, 4)
-        return new ShiftTargets(classT, regT, numFg, numGt, matches);
+            return (matched, minArea.ne(double.PositiveInfinity));
+        }, matchedBoxes => Deltas(shifts, matchedBoxes));
+        result.Classes.MoveToOuterDisposeScope();
+        result.RegTargets!.MoveToOuterDisposeScope();
+        return result;
     }
 }
