@@ -12,7 +12,7 @@ namespace Research.Core.Tests.Assignment;
 /// <summary>The center rule equals the official center...3x_ms code on committed fixtures.</summary>
 public class CenterRuleParityTests
 {
-    public static IEnumerable<object[]> Cases => new[] { "center_case1", "center_case2" }.Select(n => new object[] { n });
+    public static IEnumerable<object[]> Cases => new[] { "center_case1", "center_case2", "center_case3" }.Select(n => new object[] { n });
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -32,6 +32,24 @@ public class CenterRuleParityTests
 
         using var output = new DefcnCriterion(rule).Compute(f.Logits, f.BboxReg, null, f.Shifts, f.Targets);
         f.AssertLossesMatch(output);
+    }
+
+    /// <summary>
+    /// The input gradients of the summed losses equal the official ones (the fixtures' grad_cls_l, grad_reg_l) within
+    /// 1e-5 of each tensor's largest magnitude, as BaselineParityTests checks; the no-GT case included.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void GradientsEqualTheOfficialCode(string name)
+    {
+        using var f = new DefcnFixture(name);
+        using var scope = NewDisposeScope();
+        var bounds = f.Meta.GetProperty("size_bounds").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        var rule = new CenterRuleAssigner(CenterRuleAssigner.RangesFromBounds(bounds), f.K);
+        using var predictions = f.Predictions(out var leaves);
+        using var losses = new DefcnCriterion(rule).Compute(predictions, f.Targets);
+        f.AssertLossesMatch(losses);
+        f.AssertGradientsMatch(losses, leaves);
     }
 
     [Fact]

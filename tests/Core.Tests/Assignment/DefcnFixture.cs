@@ -75,6 +75,48 @@ internal sealed class DefcnFixture : IDisposable
         Xunit.Assert.Equal(Meta.GetProperty("scalars").GetProperty("num_fg_per_gt").GetDouble(), output.Diagnostics["num_fg_per_gt"], 12);
     }
 
+    /// <summary>
+    /// Flattened predictions of copies of the fixture's head outputs that require grad; gradients reach
+    /// <paramref name="leaves"/> (cls_0 … cls_{L−1}, then reg_0 … reg_{L−1}). No filter branch.
+    /// </summary>
+    public DensePredictions Predictions(out Tensor[] leaves)
+    {
+        var cls = Logits.Select(t => t.clone().requires_grad_(true)).ToArray();
+        var reg = BboxReg.Select(t => t.clone().requires_grad_(true)).ToArray();
+        leaves = cls.Concat(reg).ToArray();
+        var outputs = new HeadOutputs(cls, reg, null);   // not disposed: the leaves are the caller's
+        return DensePredictions.From(outputs, Shifts);
+    }
+
+    /// <summary>
+    /// The losses have exactly the official keys, and after <c>Total().backward()</c> each leaf's gradient is within
+    /// 1e-5 × the largest |official gradient| of that tensor (grad_cls_l, grad_reg_l: gradients of the sum of the
+    /// official losses). Returns the largest error / scale ratio over the tensors (0 when all are exact).
+    /// </summary>
+    public double AssertGradientsMatch(Research.Core.Losses.DetectorLosses losses, Tensor[] leaves)
+    {
+        var name = Meta.GetProperty("name").GetString();
+        var official = Meta.GetProperty("losses").EnumerateObject().Select(p => p.Name).OrderBy(x => x, StringComparer.Ordinal);
+        Xunit.Assert.Equal(official, losses.Losses.Keys.OrderBy(x => x, StringComparer.Ordinal));
+        losses.Total().backward();
+        int L = Strides.Length;
+        var names = Enumerable.Range(0, L).Select(l => $"grad_cls_{l}").Concat(Enumerable.Range(0, L).Select(l => $"grad_reg_{l}")).ToArray();
+        Xunit.Assert.Equal(names.Length, leaves.Length);
+        double worst = 0;
+        for (var i = 0; i < names.Length; i++)
+        {
+            var expected = _t[names[i]];
+            var grad = leaves[i].grad;
+            Xunit.Assert.NotNull(grad);
+            Xunit.Assert.Equal(expected.shape, grad!.shape);
+            var scale = Math.Max(expected.abs().max().item<float>(), 1e-12f);
+            var error = (grad - expected).abs().max().item<float>();
+            worst = Math.Max(worst, error / scale);
+            Xunit.Assert.True(error <= 1e-5 * scale, $"{name} {names[i]}: gradient differs by {error:G3} (scale {scale:G3})");
+        }
+        return worst;
+    }
+
     public void Dispose()
     {
         foreach (var t in _t.Values) t.Dispose();

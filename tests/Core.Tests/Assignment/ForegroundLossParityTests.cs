@@ -14,7 +14,7 @@ namespace Research.Core.Tests.Assignment;
 /// <summary>The foreground-loss rule equals the official loss...3x_ms code on committed fixtures.</summary>
 public class ForegroundLossParityTests
 {
-    public static IEnumerable<object[]> Cases => new[] { "loss_case1", "loss_case2" }.Select(n => new object[] { n });
+    public static IEnumerable<object[]> Cases => new[] { "loss_case1", "loss_case2", "loss_case3" }.Select(n => new object[] { n });
 
     /// <summary>The rule with the reference's costs: focal loss on logits (α 0.25, γ 2) and 2 × GIoU loss.</summary>
     internal static ForegroundLossAssigner Rule(int[] strides, int k, double radius) =>
@@ -40,6 +40,23 @@ public class ForegroundLossParityTests
 
         using var output = new DefcnCriterion(rule).Compute(f.Logits, f.BboxReg, null, f.Shifts, f.Targets);
         f.AssertLossesMatch(output);
+    }
+
+    /// <summary>
+    /// The input gradients of the summed losses equal the official ones (the fixtures' grad_cls_l, grad_reg_l) within
+    /// 1e-5 of each tensor's largest magnitude, as BaselineParityTests checks; the no-GT case included.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void GradientsEqualTheOfficialCode(string name)
+    {
+        using var f = new DefcnFixture(name);
+        using var scope = NewDisposeScope();
+        var rule = Rule(f.Strides, f.K, f.Radius);
+        using var predictions = f.Predictions(out var leaves);
+        using var losses = new DefcnCriterion(rule).Compute(predictions, f.Targets);
+        f.AssertLossesMatch(losses);
+        f.AssertGradientsMatch(losses, leaves);
     }
 
     [Fact]

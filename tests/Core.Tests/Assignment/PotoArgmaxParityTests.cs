@@ -11,7 +11,7 @@ namespace Research.Core.Tests.Assignment;
 /// <summary>POTO with argmax matching equals the official poto...3x_ms.argmax code on committed fixtures.</summary>
 public class PotoArgmaxParityTests
 {
-    public static IEnumerable<object[]> Cases => new[] { "argmax_case1", "argmax_case2", "argmax_case3" }.Select(n => new object[] { n });
+    public static IEnumerable<object[]> Cases => new[] { "argmax_case1", "argmax_case2", "argmax_case3", "argmax_case4" }.Select(n => new object[] { n });
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -37,6 +37,23 @@ public class PotoArgmaxParityTests
 
         using var output = new DefcnCriterion(rule).Compute(f.Logits, f.BboxReg, null, f.Shifts, f.Targets);
         f.AssertLossesMatch(output);
+    }
+
+    /// <summary>
+    /// The input gradients of the summed losses equal the official ones (the fixtures' grad_cls_l, grad_reg_l) within
+    /// 1e-5 of each tensor's largest magnitude, as BaselineParityTests checks; the no-GT case included.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void GradientsEqualTheOfficialCode(string name)
+    {
+        using var f = new DefcnFixture(name);
+        using var scope = NewDisposeScope();
+        var rule = new PotoArgmaxAssigner(f.Strides, f.K, f.Alpha, f.Radius);
+        using var predictions = f.Predictions(out var leaves);
+        using var losses = new DefcnCriterion(rule).Compute(predictions, f.Targets);
+        f.AssertLossesMatch(losses);
+        f.AssertGradientsMatch(losses, leaves);
     }
 
     [Fact]

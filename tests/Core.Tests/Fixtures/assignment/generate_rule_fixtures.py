@@ -1,12 +1,20 @@
 """Parity fixtures of the paper's hand-designed one-to-one rules from the official DeFCN code: POTO argmax
-(poto...3x_ms.argmax) and the foreground-loss rule (loss...3x_ms).
+(poto...3x_ms.argmax), the foreground-loss rule (loss...3x_ms) and the center rule (center...3x_ms).
 
 Run outside the repo exactly as generate_defcn_fixtures.py (same extracted sources, same stand-ins from
 official_defcn.py; nothing official is copied here):
     /usr/bin/python3 generate_rule_fixtures.py
-(Debian torch 1.13.1, scipy 1.10.1.) The two fcos.py files are imported as is. For each case the script writes
-<case>.safetensors (inputs, the official class targets (N, R) and regression targets (N, R, 4)) and
+(Debian torch 1.13.1, scipy 1.10.1.) The three fcos.py files are imported as is. For each case the script writes
+<case>.safetensors (inputs, the official class targets (N, R) and regression targets (N, R, 4), and grad_cls_l,
+grad_reg_l: the gradients of the sum of the official loss values w.r.t. the per-level inputs cls_l, reg_l) and
 <case>.json (settings, loss values, logged scalars) in the layout of the DeFCN fixtures.
+
+Images with NO GT (argmax_case4, loss_case3, center_case3): the official get_ground_truth of the argmax and center
+rules raises on them (max/min over an empty dimension), so for those two rules it runs on the images that have GTs
+only and the empty image gets the defined targets (classes all background K, regression 0), stacked in image order;
+the official losses then run on the stacked targets. The foreground-loss rule handles an empty image itself
+(Hungarian on a 0 x R matrix, all background, regression 0): its official result is used as is. Each such case
+says so in its "notes".
 """
 import json
 
@@ -31,7 +39,7 @@ def _recording(cost, maximize=False):
 fcos_loss.linear_sum_assignment = _recording
 
 
-def make_case(name, module, rule, seed, sizes, strides, gts_per_image, K, alpha=0.8, radius=1.5, bounds=None):
+def make_case(name, module, rule, seed, sizes, strides, gts_per_image, K, alpha=0.8, radius=1.5, bounds=None, notes=None):
     g = torch.Generator().manual_seed(seed)
     N = len(gts_per_image)
     cls, reg = random_head_outputs(g, N, K, sizes, strides)
@@ -41,20 +49,36 @@ def make_case(name, module, rule, seed, sizes, strides, gts_per_image, K, alpha=
     STORAGE.scalars.clear()
     MATCHES.clear()
     clone = lambda xs: [x.clone() for x in xs]  # noqa: E731
+    empty = [n for n in range(N) if len(targets[n]) == 0]
+    # the argmax and center rules raise on an image without GT: run them on the other images, fill the empty ones
+    fill = bool(empty) and rule != "loss"
+    run = [n for n in range(N) if n not in empty] if fill else list(range(N))
+    inputs = (lambda xs: [x[run] for x in xs]) if fill else clone  # noqa: E731
     if bounds is not None:   # the center rule: sizes of interest per level, nearest shift per level; no predictions
         edges = [-1] + list(bounds) + [float("inf")]
         model.object_sizes_of_interest = [[edges[i], edges[i + 1]] for i in range(len(sizes))]
         model.distance_topk = 1
-        gt_cls, gt_reg = model.get_ground_truth([list(shifts_l) for _ in range(N)], targets)
+        gt_cls, gt_reg = model.get_ground_truth([list(shifts_l) for _ in run], [targets[n] for n in run])
     else:
-        gt_cls, gt_reg = model.get_ground_truth([list(shifts_l) for _ in range(N)], targets, clone(cls), clone(reg))
-    losses = model.losses(gt_cls, gt_reg, clone(cls), clone(reg))
+        gt_cls, gt_reg = model.get_ground_truth([list(shifts_l) for _ in run], [targets[n] for n in run], inputs(cls), inputs(reg))
+    if fill:   # the defined targets of an image without GT, stacked in image order
+        R = gt_cls.shape[1]
+        rows_cls = [gt_cls[run.index(n)] if n in run else torch.full((R,), K, dtype=gt_cls.dtype) for n in range(N)]
+        rows_reg = [gt_reg[run.index(n)] if n in run else torch.zeros(R, 4, dtype=gt_reg.dtype) for n in range(N)]
+        gt_cls, gt_reg = torch.stack(rows_cls), torch.stack(rows_reg)
+    leaves = lambda xs: [x.clone().requires_grad_(True) for x in xs]  # noqa: E731
+    cls_in, reg_in = leaves(cls), leaves(reg)
+    losses = model.losses(gt_cls, gt_reg, cls_in, reg_in)
+    sum(losses.values()).backward()
     for l in range(len(sizes)):
         tensors[f"cls_{l}"] = cls[l]
         tensors[f"reg_{l}"] = reg[l]
         tensors[f"shifts_{l}"] = shifts_l[l]
     tensors["rule_classes"] = gt_cls
     tensors["rule_reg"] = gt_reg
+    for l in range(len(sizes)):
+        tensors[f"grad_cls_{l}"] = cls_in[l].grad
+        tensors[f"grad_reg_{l}"] = reg_in[l].grad
     write_safetensors(f"{name}.safetensors", tensors)
     meta = {"name": name, "rule": rule, "size_bounds": list(bounds) if bounds is not None else None, "num_classes": K, "strides": strides, "sizes": sizes, "alpha": alpha,
             "center_sampling_radius": radius, "aux_topk": 9, "filter": False, "num_images": N,
@@ -63,6 +87,14 @@ def make_case(name, module, rule, seed, sizes, strides, gts_per_image, K, alpha=
             "scalars": dict(STORAGE.scalars)}
     if MATCHES:
         meta["matches"] = list(MATCHES)
+    if empty:
+        meta["empty_images"] = empty
+        how = (f"official get_ground_truth raises on 0 GT, so it ran on images {run} only and image(s) {empty} got the "
+               f"defined targets (class {K} everywhere, regression 0), stacked in image order; the official losses ran "
+               f"on the stacked targets" if fill else
+               f"the official get_ground_truth handles them itself (Hungarian on a 0 x R matrix: no match, class {K} "
+               f"everywhere, regression 0): targets, matches and losses are the official result as is")
+        meta["notes"] = (notes or "") + f" Image(s) {empty} have no GT: {how}. Gradients: of the sum of the official losses."
     json.dump(meta, open(f"{name}.json", "w"), indent=1)
     print(name, "R =", sum(h * w for h, w in sizes), "fg", int(((gt_cls >= 0) & (gt_cls != K)).sum()), meta["losses"], meta["scalars"])
 
@@ -121,3 +153,29 @@ b1 = random_gts(g, 30, 4, 192, 192)
 b2 = random_gts(g, 5, 4, 192, 192)
 make_case("center_case2", fcos_center, "center", 777, [[24, 24], [12, 12], [6, 6]], [8, 16, 32],
           [(b1, [int(x) for x in torch.randint(0, 4, (30,), generator=g)]), (b2, [0, 1, 2, 3, 0])], K=4, bounds=[64, 128])
+
+
+# No-GT cases, one per rule: 3 levels (96 x 136), K = 4, three images: GTs / none / GTs.
+def scene_empty():
+    g = torch.Generator().manual_seed(108)
+    b0 = random_gts(g, 5, 4, 96, 136)
+    c0 = [0, 1, 2, 3, 1]
+    b0 += [b0[0], b0[1]]; c0 += [0, 3]                        # 5 = copy of 0 (same class), 6 = copy of 1 (other class)
+    b0 += [[38.0, 38.0, 41.0, 41.0]]; c0 += [2]               # 7: 3 px box between P3 shifts (36, 44)
+    b0 += [[10.0, 10.0, 15.0, 15.0]]; c0 += [1]               # 8: 5 px box around the P3 shift (12, 12)
+    b2 = random_gts(g, 4, 4, 96, 136)
+    c2 = [3, 2, 1, 0]
+    b2 += [b2[2]]; c2 += [1]                                  # 4 = copy of 2 (same class)
+    b2 += [[0.5, 0.5, 3.5, 3.5]]; c2 += [2]                   # 5: 3 px box in the corner
+    b2 += [[0.0, 0.0, 136.0, 96.0]]; c2 += [0]                # 6: the whole image
+    return [(b0, c0), ([], []), (b2, c2)]
+
+
+NOTES_EMPTY = ("3 levels (96x136), K=4, images GTs / no GT / GTs. Image 0: GT 0-4 random; 5 = copy of 0 (same class), "
+               "6 = copy of 1 (other class); 7 = [38,38,41,41] (3 px, between P3 shifts); 8 = [10,10,15,15] (5 px around "
+               "the P3 shift (12,12)). Image 1: no GT. Image 2: GT 0-3 random; 4 = copy of 2 (same class); "
+               "5 = [0.5,0.5,3.5,3.5] (3 px corner box); 6 = the whole image.")
+L3 = ([[12, 17], [6, 9], [3, 5]], [8, 16, 32])
+make_case("argmax_case4", fcos_argmax, "poto_argmax", 888, *L3, scene_empty(), K=4, notes=NOTES_EMPTY)
+make_case("loss_case3", fcos_loss, "loss", 999, *L3, scene_empty(), K=4, notes=NOTES_EMPTY)
+make_case("center_case3", fcos_center, "center", 1111, *L3, scene_empty(), K=4, bounds=[64, 128], notes=NOTES_EMPTY)
