@@ -116,23 +116,33 @@ public sealed class DetectionValidation
     }
 
     /// <summary>
-    /// The rule's quality matrix (M × R) of the batch's first image, drawn per level with each GT's chosen shift;
-    /// null (nothing drawn) for a rule without a quality matrix.
+    /// The rule's quality matrix (M × R) of the batch's first image, drawn per level with each GT's chosen shift; for a
+    /// rule without one (center, anchor, FCOS, ATSS) the GT × shift matrix of its positives (1 where a shift was
+    /// assigned to the GT, −1 — drawn as outside the prior — elsewhere). Null (nothing drawn) for an image without GT.
     /// </summary>
     private string? WriteAssignmentPicture(DenseDetector model, ImageBatch batch, string outputDir)
     {
         var (assignment, sizes) = model.ExplainAssignment(batch, 0);
         using var _ = assignment;
-        if (assignment.Qualities is null || assignment.Matches is null) return null;
+        if (assignment.Matches is null || assignment.NumGt == 0) return null;
         var png = Path.Combine(outputDir, $"assignment_{batch.ImageIds[0]}.png");
-        var problem = assignment.Qualities[0];
-        var dense = problem.ToDense();                                      // M × R row-major
-        var quality = new float[problem.Rows, problem.Cols];
-        for (var i = 0; i < problem.Rows; i++)
-            for (var r = 0; r < problem.Cols; r++) quality[i, r] = (float)dense[(long)i * problem.Cols + r];
-        var chosen = Enumerable.Repeat(-1L, problem.Rows).ToArray();
         var match = assignment.Matches[0];
-        for (var k = 0; k < match.Count; k++) chosen[match.Rows[k]] = match.Columns[k];
+        int rows = (int)batch.Targets![0].Boxes.shape[0], cols = (int)assignment.Classes.shape[1];
+        var quality = new float[rows, cols];
+        if (assignment.Qualities is not null)
+        {
+            var dense = assignment.Qualities[0].ToDense();                  // M × R row-major
+            for (var i = 0; i < rows; i++)
+                for (var r = 0; r < cols; r++) quality[i, r] = (float)dense[(long)i * cols + r];
+        }
+        else
+        {
+            for (var i = 0; i < rows; i++)
+                for (var r = 0; r < cols; r++) quality[i, r] = -1f;                     // drawn as "outside the prior"
+            for (var k = 0; k < match.Count; k++) quality[match.Rows[k], match.Columns[k]] = 1f;
+        }
+        var chosen = Enumerable.Repeat(-1L, rows).ToArray();
+        for (var k = match.Count - 1; k >= 0; k--) chosen[match.Rows[k]] = match.Columns[k];   // the first positive of each GT
         var classes = HostCopy.Longs(batch.Targets![0].Classes);
         AssignmentPicture.Write(png, quality, sizes, chosen, new AssignmentPictureOptions
         {
