@@ -1,5 +1,8 @@
-// COCO bbox evaluation of a results file against a COCO instances file (pycocotools COCOeval semantics).
+// COCO bbox evaluation of a results file against a COCO instances file (pycocotools COCOeval semantics), or, for a
+// CrowdHuman .odgt ground truth, the official CrowdHuman AP50 / mMR / recall.
 //   dotnet fsi scripts/evaluate.fsx GT.json DETS.json [--json]        (help: evaluate.fsx -- --help)
-// Logic: Research.Experiments.EvaluateCommand (and Inspect.evaluate for configs), where the tests reach it.
+//   dotnet fsi scripts/evaluate.fsx GT.odgt DETS [--images DIR] [--visible] [--json]
+// Logic: Research.Experiments.EvaluateCommand / CrowdHumanEvaluateCommand (and Inspect.evaluate for configs),
+// where the tests reach it.
 #load "lib/Bootstrap.fsx"
 Bootstrap.invoke "evaluate" fsi.CommandLineArgs.[1..]

@@ -17,7 +17,7 @@ let private commands =
     [ "run", "train, evaluate and track one experiment:  run CONFIG.yaml [overrides] [--print-config] [--dry-run] [--resume]"
       "sweep", "run an ablation grid as one parent run with a child per point:  sweep SWEEP.yaml [overrides]"
       "compare", "compare the runs of a sweep or experiment:  compare [--parent RUN_ID | --experiment NAME] [--metric KEY]"
-      "evaluate", "COCO bbox evaluation:  evaluate GT.json DETS.json [--json]  |  evaluate CONFIG.yaml --checkpoint PATH [overrides]"
+      "evaluate", "COCO bbox or CrowdHuman evaluation:  evaluate GT.json|GT.odgt DETS [--json]  |  evaluate CONFIG.yaml --checkpoint PATH [overrides]"
       "track", "single-object tracking with a trained tracking config:  track CONFIG.yaml SEQUENCE_DIR [--checkpoint PATH]"
       "trace", "print every stage of the forward pass for one image:  trace [CONFIG.yaml] [overrides]"
       "sync", "upload local MLflow runs to a tracking server:  sync [./mlruns] http://server" ]

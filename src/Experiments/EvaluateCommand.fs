@@ -1,5 +1,6 @@
 /// `evaluate GT.json DETS.json [--json]`: pycocotools-exact COCO bbox evaluation of a results file (the form of
-/// scripts/evaluate.fsx without a config; `Inspect.evaluate` dispatches here). Output and exit codes are tested.
+/// scripts/evaluate.fsx without a config; `Inspect.evaluate` dispatches here). A ground truth ending in .odgt goes to
+/// the CrowdHuman evaluation (`CrowdHumanEvaluateCommand`). Output and exit codes are tested.
 module Research.Experiments.EvaluateCommand
 
 open System
@@ -9,6 +10,7 @@ open Research.Core.Evaluation
 /// The help text (--help).
 let usage =
     """usage: dotnet fsi scripts/evaluate.fsx GT.json DETS.json [--json]
+       dotnet fsi scripts/evaluate.fsx GT.odgt DETS [--images DIR] [--visible] [--json]   (CrowdHuman: see GT.odgt --help)
 
 COCO bbox evaluation with pycocotools' COCOeval semantics.
   GT.json     COCO instances file (images, annotations with bbox [x,y,w,h], area, iscrowd; categories)
@@ -21,9 +23,12 @@ Exit code 0 on success, 2 for bad arguments or files."""
 /// as single lines on `stderr`. Returns 0, or 2 for bad arguments or unreadable/invalid files.
 let run (argv: string list) (stdout: TextWriter) (stderr: TextWriter) : int =
     let args = argv |> List.filter (fun a -> a <> "--") // `fsi script.fsx -- --help` may pass the separator on
+    let crowdHuman = args |> List.tryFind (fun a -> not (a.StartsWith '-')) |> Option.exists (fun gt -> gt.EndsWith(".odgt", StringComparison.OrdinalIgnoreCase))
     if args |> List.exists (fun a -> a = "-h" || a = "--help") then
-        stdout.WriteLine usage
+        stdout.WriteLine(if crowdHuman then CrowdHumanEvaluateCommand.usage else usage)
         0
+    elif crowdHuman then
+        CrowdHumanEvaluateCommand.run args stdout stderr
     elif args.IsEmpty then
         stderr.WriteLine usage
         2

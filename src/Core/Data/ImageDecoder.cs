@@ -109,6 +109,18 @@ public static class ImageDecoder
     public static (int Width, int Height) UprightSize(SKCodec codec) =>
         SwapsAxes(codec.EncodedOrigin) ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
 
+    /// <summary>
+    /// (width, height) of the upright image of a PNG or JPEG file, from its header only (no pixels decoded), e.g. for
+    /// an annotation file without image sizes.
+    /// </summary>
+    /// <exception cref="DatasetException">The file does not exist or is not a readable PNG/JPEG; the message names it.</exception>
+    public static (int Width, int Height) ReadUprightSize(string path)
+    {
+        if (!File.Exists(path)) throw new DatasetException($"image file not found: {path}");
+        using var codec = SKCodec.Create(path) ?? throw new DatasetException($"image file cannot be decoded (not PNG/JPEG or corrupt): {path}");
+        return UprightSize(codec);
+    }
+
     private static bool SwapsAxes(SKEncodedOrigin origin) =>
         origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
 }
