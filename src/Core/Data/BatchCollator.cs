@@ -21,7 +21,7 @@ public static class BatchCollator
 
     /// <summary>
     /// Builds a batch: images (N, 3, H, W) float32 padded with zeros; targets (boxes (M, 4) float32 XYXY in
-    /// each image's resized frame, classes (M) int64) when <paramref name="withTargets"/>.
+    /// each image's resized frame, classes (M) int64, ignore boxes (G, 4) float32 XYXY) when <paramref name="withTargets"/>.
     /// </summary>
     public static ImageBatch Collate(IReadOnlyList<DetectionSample> samples, int sizeDivisibility, bool withTargets)
     {
@@ -42,13 +42,16 @@ public static class BatchCollator
             targets = new List<DetectionTarget>(samples.Count);
             foreach (var s in samples)
             {
-                var flat = s.Boxes.SelectMany(b => new[] { (float)b.X1, (float)b.Y1, (float)b.X2, (float)b.Y2 }).ToArray();
-                var boxes = tensor(flat, new long[] { s.Boxes.Count, 4 }, ScalarType.Float32);        // (M, 4)
+                var boxes = BoxTensor(s.Boxes);                                                        // (M, 4)
                 var classes = tensor(s.Classes.Select(c => (long)c).ToArray(), new long[] { s.Classes.Count }, ScalarType.Int64);
-                targets.Add(new DetectionTarget(boxes, classes));
+                targets.Add(new DetectionTarget(boxes, classes, BoxTensor(s.IgnoreBoxes)));             // ignore (G, 4)
             }
         }
         return new ImageBatch(images, samples.Select(s => s.ImageSize).ToArray(),
             samples.Select(s => s.OriginalSize).ToArray(), samples.Select(s => s.ImageId).ToArray(), targets);
     }
+
+    /// <summary>(B, 4) float32 XYXY of a list of boxes.</summary>
+    private static Tensor BoxTensor(IReadOnlyList<BoxXyxy> list) =>
+        tensor(list.SelectMany(b => new[] { (float)b.X1, (float)b.Y1, (float)b.X2, (float)b.Y2 }).ToArray(), new long[] { list.Count, 4 }, ScalarType.Float32);
 }

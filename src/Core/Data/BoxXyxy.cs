@@ -34,6 +34,16 @@ public readonly record struct BoxXyxy(double X1, double Y1, double X2, double Y2
     /// <summary>Mirrored left–right in an image of the given width: x → W − x (continuous coordinates).</summary>
     public BoxXyxy FlipHorizontal(int width) => new(width - X2, Y1, width - X1, Y2);
 
+    /// <summary>Intersection over union with another box (0 when either is empty or they do not meet).</summary>
+    public double Iou(BoxXyxy other)
+    {
+        var w = Math.Min(X2, other.X2) - Math.Max(X1, other.X1);
+        var h = Math.Min(Y2, other.Y2) - Math.Max(Y1, other.Y1);
+        if (!(w > 0) || !(h > 0) || IsEmpty || other.IsEmpty) return 0;
+        var inter = w * h;
+        return inter / (Width * Height + other.Width * other.Height - inter);
+    }
+
     /// <inheritdoc />
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"[{X1:0.###}, {Y1:0.###}, {X2:0.###}, {Y2:0.###}]");

@@ -4,31 +4,54 @@ using SkiaSharp;
 namespace Research.Core.Data;
 
 /// <summary>
-/// A COCO instances json (detection part) with its images. Category ids are mapped to contiguous classes
-/// 0..K−1 by sorted id at this boundary (cvpods datasets/coco.py, `id_map`) and back for results. Every
-/// image is kept for evaluation; <see cref="TrainingImages"/> holds those with at least one non-crowd box
-/// (cvpods `filter_images_with_only_crowd_annotations`, DATALOADER.FILTER_EMPTY_ANNOTATIONS = True).
+/// A detection dataset in COCO's terms: a COCO instances json (detection part) with its images, or another
+/// format read into the same records (<see cref="CrowdHumanDataset"/>). Category ids are mapped to contiguous
+/// classes 0..K−1 by sorted id at this boundary (cvpods datasets/coco.py, `id_map`) and back for results.
+/// Every image is kept for evaluation; <see cref="TrainingImages"/> holds those training samples from: for
+/// COCO the images with at least one non-crowd box (cvpods `filter_images_with_only_crowd_annotations`,
+/// DATALOADER.FILTER_EMPTY_ANNOTATIONS = True); a reader of another format may keep more.
 /// </summary>
 public sealed class CocoDataset
 {
     private readonly Dictionary<long, CocoCategory> _byCategoryId;
     private readonly Dictionary<long, CocoImage> _byImageId;
 
-    private CocoDataset(string annotationFile, string imageRoot, IReadOnlyList<CocoCategory> categories,
-        IReadOnlyList<CocoImage> images, CocoLoadReport report)
+    private CocoDataset(string annotationFile, bool isCocoJson, string imageRoot, IReadOnlyList<CocoCategory> categories,
+        IReadOnlyList<CocoImage> images, CocoLoadReport report, Func<CocoImage, bool> isTrainingImage)
     {
         AnnotationFile = annotationFile;
+        IsCocoJson = isCocoJson;
         ImageRoot = imageRoot;
         Categories = categories;
         Images = images;
         Report = report;
         _byCategoryId = categories.ToDictionary(c => c.Id);
         _byImageId = images.ToDictionary(i => i.Id);
-        TrainingImages = images.Where(i => i.TrainingAnnotations.Any()).ToArray();
+        TrainingImages = images.Where(isTrainingImage).ToArray();
     }
 
-    /// <summary>The json file this dataset was read from.</summary>
+    /// <summary>
+    /// A dataset from records another reader built from a file of another format (image ids unique; categories in
+    /// class order 0..K−1). <paramref name="isTrainingImage"/> decides <see cref="TrainingImages"/>.
+    /// </summary>
+    internal static CocoDataset FromRecords(string annotationFile, string imageRoot, IReadOnlyList<CocoCategory> categories,
+        IReadOnlyList<CocoImage> images, CocoLoadReport report, Func<CocoImage, bool> isTrainingImage)
+    {
+        if (categories.Where((c, k) => c.Class != k).Any()) throw new ArgumentException("categories must be in class order 0..K-1");
+        return new CocoDataset(annotationFile, isCocoJson: false, imageRoot, categories, images, report, isTrainingImage);
+    }
+
+    /// <summary>COCO's training filter: the image has a non-crowd annotation.</summary>
+    private static bool HasNonCrowdAnnotation(CocoImage image) => image.TrainingAnnotations.Any();
+
+    /// <summary>The annotation file this dataset was read from (COCO json or CrowdHuman odgt).</summary>
     public string AnnotationFile { get; }
+
+    /// <summary>
+    /// Whether <see cref="AnnotationFile"/> is a COCO instances json (then COCO evaluation reads its ground truth
+    /// from it, in file order); otherwise the records are the ground truth.
+    /// </summary>
+    public bool IsCocoJson { get; }
 
     /// <summary>The folder image file names are relative to.</summary>
     public string ImageRoot { get; }
@@ -45,7 +68,7 @@ public sealed class CocoDataset
     /// <summary>Every kept image, sorted by id (evaluation uses all of them).</summary>
     public IReadOnlyList<CocoImage> Images { get; }
 
-    /// <summary>Images with at least one non-crowd annotation, sorted by id (what training samples from).</summary>
+    /// <summary>The images training samples from, sorted by id (COCO: those with a non-crowd annotation).</summary>
     public IReadOnlyList<CocoImage> TrainingImages { get; }
 
     /// <summary>What was skipped while loading.</summary>
@@ -72,7 +95,7 @@ public sealed class CocoDataset
     public static CocoDataset Load(string annotationFile, string imageRoot, CocoLoadOptions? options = null)
     {
         options ??= new CocoLoadOptions();
-        var issues = new Issues(annotationFile, options);
+        var issues = new LoadIssues(annotationFile, options.OnError, options.Warn);
         if (!File.Exists(annotationFile)) throw new DatasetException($"{annotationFile}: annotation file not found");
         JsonDocument doc;
         try
@@ -89,18 +112,17 @@ public sealed class CocoDataset
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new DatasetException($"{annotationFile}: the top level must be an object with images, annotations and categories");
             var categories = ReadCategories(RequiredArray(root, "categories", annotationFile), issues);
-            var images = ReadImages(RequiredArray(root, "images", annotationFile), imageRoot, issues);
-            var annotations = ReadAnnotations(RequiredArray(root, "annotations", annotationFile), images, categories, issues);
+            var images = ReadImages(RequiredArray(root, "images", annotationFile), imageRoot, options.CheckImages, issues);
+            var annotations = ReadAnnotations(RequiredArray(root, "annotations", annotationFile), images, categories, options.OutsideTolerance, issues);
             var built = images.Values.OrderBy(i => i.Id)
                 .Select(i => i with { Annotations = annotations.TryGetValue(i.Id, out var a) ? a.OrderBy(x => x.Id).ToArray() : Array.Empty<CocoAnnotation>() })
                 .ToArray();
-            var report = new CocoLoadReport(issues.SkippedImages, issues.SkippedAnnotations, issues.Warnings);
-            if (issues.Warnings.Count > 0) issues.Emit(report.Summary(annotationFile));
-            return new CocoDataset(annotationFile, imageRoot, categories.Values.OrderBy(c => c.Class).ToArray(), built, report);
+            return new CocoDataset(annotationFile, isCocoJson: true, imageRoot, categories.Values.OrderBy(c => c.Class).ToArray(), built,
+                issues.Report(), HasNonCrowdAnnotation);
         }
     }
 
-    private static Dictionary<long, CocoCategory> ReadCategories(JsonElement array, Issues issues)
+    private static Dictionary<long, CocoCategory> ReadCategories(JsonElement array, LoadIssues issues)
     {
         var seen = new Dictionary<long, string>();
         var i = 0;
@@ -119,7 +141,7 @@ public sealed class CocoDataset
         return seen.OrderBy(kv => kv.Key).Select((kv, k) => new CocoCategory(kv.Key, kv.Value, k)).ToDictionary(c => c.Id);
     }
 
-    private static Dictionary<long, CocoImage> ReadImages(JsonElement array, string imageRoot, Issues issues)
+    private static Dictionary<long, CocoImage> ReadImages(JsonElement array, string imageRoot, bool checkImages, LoadIssues issues)
     {
         var images = new Dictionary<long, CocoImage>();
         var i = 0;
@@ -136,7 +158,7 @@ public sealed class CocoDataset
             { issues.FailImage(where + $" ({fileName}): \"width\" and \"height\" must be positive integers", id); continue; }
             var path = Path.Combine(imageRoot, fileName);
             if (!File.Exists(path)) { issues.FailImage(where + $": image file not found: {path}", id); continue; }
-            if (issues.Options.CheckImages)
+            if (checkImages)
             {
                 using var codec = SKCodec.Create(path);
                 if (codec == null) { issues.FailImage(where + $": image file cannot be decoded (not PNG/JPEG or corrupt): {path}", id); continue; }
@@ -150,12 +172,11 @@ public sealed class CocoDataset
     }
 
     private static Dictionary<long, List<CocoAnnotation>> ReadAnnotations(JsonElement array,
-        Dictionary<long, CocoImage> images, Dictionary<long, CocoCategory> categories, Issues issues)
+        Dictionary<long, CocoImage> images, Dictionary<long, CocoCategory> categories, double tol, LoadIssues issues)
     {
         var byImage = new Dictionary<long, List<CocoAnnotation>>();
         var seen = new HashSet<long>();
         var i = 0;
-        var tol = issues.Options.OutsideTolerance;
         foreach (var e in array.EnumerateArray())
         {
             var where = $"annotation #{i++}";
@@ -199,45 +220,4 @@ public sealed class CocoDataset
     }
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
-
-    /// <summary>Collects skip decisions; throws in fail mode.</summary>
-    private sealed class Issues(string file, CocoLoadOptions options)
-    {
-        public string File { get; } = file;
-        public CocoLoadOptions Options { get; } = options;
-        public List<string> Warnings { get; } = new();
-        public HashSet<long> SkippedImageIds { get; } = new();
-        public int SkippedImages { get; private set; }
-        public int SkippedAnnotations { get; private set; }
-
-        public DatasetException Fatal(string what) => new($"{File}: {what}");
-
-        public void Fail(string what)
-        {
-            Record(what);
-            SkippedAnnotations++;
-        }
-
-        /// <summary>An image is dropped; its annotations go with it (id null: the image was never valid).</summary>
-        public void FailImage(string what, long? imageId)
-        {
-            Record(what);
-            SkippedImages++;
-            if (imageId is { } id) SkippedImageIds.Add(id);
-        }
-
-        private void Record(string what)
-        {
-            var message = $"{File}: {what}";
-            if (Options.OnError == OnDataError.Fail) throw new DatasetException(message);
-            Warnings.Add(message);
-            Emit("warning: " + message);
-        }
-
-        public void Emit(string line)
-        {
-            if (Options.Warn != null) Options.Warn(line);
-            else Console.Error.WriteLine(line);
-        }
-    }
 }

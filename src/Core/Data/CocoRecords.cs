@@ -18,7 +18,7 @@ public sealed record CocoCategory(long Id, string Name, int Class);
 /// <param name="Width">Box width, pixels (positive).</param>
 /// <param name="Height">Box height, pixels (positive).</param>
 /// <param name="Area">The `area` field (box area when absent): COCO evaluation's area ranges use it.</param>
-/// <param name="IsCrowd">`iscrowd`: left out of training targets, kept for evaluation.</param>
+/// <param name="IsCrowd">`iscrowd` (CrowdHuman: `extra.ignore` ≠ 0): left out of training targets, kept for evaluation.</param>
 public sealed record CocoAnnotation(long Id, long ImageId, long CategoryId, int Class,
     double X, double Y, double Width, double Height, double Area, bool IsCrowd)
 {
@@ -27,8 +27,8 @@ public sealed record CocoAnnotation(long Id, long ImageId, long CategoryId, int 
 }
 
 /// <summary>One image of a COCO dataset and all its (valid) annotations, crowd ones included.</summary>
-/// <param name="Id">Image id.</param>
-/// <param name="FileName">The `file_name` field as written in the json.</param>
+/// <param name="Id">Image id (CrowdHuman: the record's line number in the odgt, see <see cref="SourceId"/>).</param>
+/// <param name="FileName">The `file_name` field as written in the json (CrowdHuman: the image file's name in its folder).</param>
 /// <param name="Path">Full path of the image file (image root + file name).</param>
 /// <param name="Width">Width stored in the json (checked against the file when image checks are on).</param>
 /// <param name="Height">Height stored in the json.</param>
@@ -36,6 +36,18 @@ public sealed record CocoAnnotation(long Id, long ImageId, long CategoryId, int 
 public sealed record CocoImage(long Id, string FileName, string Path, int Width, int Height,
     IReadOnlyList<CocoAnnotation> Annotations)
 {
+    /// <summary>
+    /// The image's own string id where the annotation format has one (CrowdHuman `ID`, which the official
+    /// evaluator matches detections by); null for COCO, whose ids are the numeric <see cref="Id"/>.
+    /// </summary>
+    public string? SourceId { get; init; }
+
     /// <summary>The annotations that become training targets: every non-crowd one (cvpods drops iscrowd=1).</summary>
     public IEnumerable<CocoAnnotation> TrainingAnnotations => Annotations.Where(a => !a.IsCrowd);
+
+    /// <summary>
+    /// The crowd annotations (COCO `iscrowd`, CrowdHuman `extra.ignore`): no training target; the batches carry
+    /// them as <see cref="DetectionTarget.IgnoreBoxes"/>.
+    /// </summary>
+    public IEnumerable<CocoAnnotation> IgnoreAnnotations => Annotations.Where(a => a.IsCrowd);
 }

@@ -7,9 +7,9 @@ namespace Research.Core.Data;
 /// </summary>
 public sealed class DetectionSample
 {
-    /// <summary>Creates a sample.</summary>
+    /// <summary>Creates a sample; <paramref name="ignoreBoxes"/> default to none.</summary>
     public DetectionSample(long imageId, float[] pixels, int height, int width, (int Height, int Width) originalSize,
-        IReadOnlyList<BoxXyxy> boxes, IReadOnlyList<int> classes, bool flipped)
+        IReadOnlyList<BoxXyxy> boxes, IReadOnlyList<int> classes, bool flipped, IReadOnlyList<BoxXyxy>? ignoreBoxes = null)
     {
         if (pixels.Length != 3 * height * width) throw new ArgumentException($"{pixels.Length} values for a (3, {height}, {width}) image");
         if (boxes.Count != classes.Count) throw new ArgumentException($"{boxes.Count} boxes but {classes.Count} classes");
@@ -20,6 +20,7 @@ public sealed class DetectionSample
         Boxes = boxes;
         Classes = classes;
         Flipped = flipped;
+        IgnoreBoxes = ignoreBoxes ?? Array.Empty<BoxXyxy>();
     }
 
     /// <summary>The dataset's image id.</summary>
@@ -39,6 +40,12 @@ public sealed class DetectionSample
 
     /// <summary>Contiguous classes 0..K−1 of <see cref="Boxes"/>.</summary>
     public IReadOnlyList<int> Classes { get; }
+
+    /// <summary>
+    /// Ignore regions (the image's crowd annotations: COCO `iscrowd`, CrowdHuman `extra.ignore`), XYXY in the same
+    /// frame as <see cref="Boxes"/>, transformed, clipped and emptied-out like them.
+    /// </summary>
+    public IReadOnlyList<BoxXyxy> IgnoreBoxes { get; }
 
     /// <summary>Whether the image was mirrored.</summary>
     public bool Flipped { get; }

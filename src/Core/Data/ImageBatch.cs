@@ -5,17 +5,20 @@ namespace Research.Core.Data;
 
 /// <summary>
 /// Training targets of one image, in the resized (model input) frame: boxes (M, 4) float32 XYXY absolute
-/// pixels, classes (M) int64 contiguous 0..K−1. Crowd boxes are not here (they only matter for evaluation).
+/// pixels, classes (M) int64 contiguous 0..K−1. Crowd boxes are not targets; the detection batches carry them
+/// as <see cref="IgnoreBoxes"/> (G, 4) for a rule that marks the shifts inside them as ignored.
 /// </summary>
 public sealed class DetectionTarget : IDisposable
 {
-    /// <summary>Creates a target; the tensors are owned by it.</summary>
-    public DetectionTarget(Tensor boxes, Tensor classes)
+    /// <summary>Creates a target; the tensors are owned by it. <paramref name="ignoreBoxes"/>: (G, 4) or null.</summary>
+    public DetectionTarget(Tensor boxes, Tensor classes, Tensor? ignoreBoxes = null)
     {
         if (boxes.dim() != 2 || boxes.shape[1] != 4) throw new ArgumentException($"boxes must be (M, 4), got ({string.Join(", ", boxes.shape)})");
         if (classes.dim() != 1 || classes.shape[0] != boxes.shape[0]) throw new ArgumentException($"classes must be (M) with M = {boxes.shape[0]}, got ({string.Join(", ", classes.shape)})");
+        if (ignoreBoxes is { } ig && (ig.dim() != 2 || ig.shape[1] != 4)) throw new ArgumentException($"ignore boxes must be (G, 4), got ({string.Join(", ", ig.shape)})");
         Boxes = boxes;
         Classes = classes;
+        IgnoreBoxes = ignoreBoxes;
     }
 
     /// <summary>(M, 4) float32 XYXY in the resized input frame.</summary>
@@ -24,17 +27,26 @@ public sealed class DetectionTarget : IDisposable
     /// <summary>(M) int64 class indices in 0..K−1.</summary>
     public Tensor Classes { get; }
 
+    /// <summary>
+    /// (G, 4) float32 XYXY in the resized input frame: the image's ignore regions (COCO `iscrowd`, CrowdHuman
+    /// `extra.ignore`), resized, flipped and clipped like <see cref="Boxes"/>; G may be 0. Null where the source has
+    /// no such notion (tracking crops, hand-made targets). The official CrowdHuman models drop these boxes before
+    /// assignment (they train as background); a rule may instead mark the shifts inside them −1.
+    /// </summary>
+    public Tensor? IgnoreBoxes { get; }
+
     /// <summary>Number of boxes M.</summary>
     public long Count => Boxes.shape[0];
 
     /// <summary>Moves the target to a device (returns a new target; this one keeps its tensors).</summary>
-    public DetectionTarget To(Device device) => new(Boxes.to(device), Classes.to(device));
+    public DetectionTarget To(Device device) => new(Boxes.to(device), Classes.to(device), IgnoreBoxes?.to(device));
 
     /// <inheritdoc />
     public void Dispose()
     {
         Boxes.Dispose();
         Classes.Dispose();
+        IgnoreBoxes?.Dispose();
     }
 }
 

@@ -4,8 +4,9 @@ namespace Research.Core.Data;
 /// Turns a dataset image into a <see cref="DetectionSample"/>: decode, resize shortest edge (a random
 /// choice of short side at train time), horizontal flip (p = 0.5, train only). The order and the box handling
 /// follow cvpods' dataset mapper: transforms on the image and the boxes, then clip to the resized image and
-/// drop empty boxes; crowd boxes never become targets. Pixels stay raw (0–255, in the config's channel order):
-/// the detector normalises them, as the reference's preprocess_image does.
+/// drop empty boxes; crowd boxes never become targets (they travel as ignore boxes, transformed alike). Pixels
+/// stay raw (0–255, in the config's channel order): the detector normalises them, as the reference's
+/// preprocess_image does.
 /// </summary>
 public sealed class ImagePreparer
 {
@@ -47,13 +48,19 @@ public sealed class ImagePreparer
         var classes = new List<int>();
         foreach (var a in image.TrainingAnnotations)
         {
-            var b = ResizeShortestEdge.ResizeBox(BoxXyxy.FromXywh(a.X, a.Y, a.Width, a.Height), h, w, newH, newW);
-            if (flip) b = HorizontalFlip.FlipBox(b, newW);
-            b = b.Clip(newH, newW);
-            if (b.IsEmpty) continue;
+            if (Transform(a) is not { } b) continue;
             boxes.Add(b);
             classes.Add(a.Class);
         }
-        return new DetectionSample(image.Id, resized, newH, newW, (h, w), boxes, classes, flip);
+        var ignore = image.IgnoreAnnotations.Select(Transform).OfType<BoxXyxy>().ToArray();
+        return new DetectionSample(image.Id, resized, newH, newW, (h, w), boxes, classes, flip, ignore);
+
+        BoxXyxy? Transform(CocoAnnotation a)
+        {
+            var b = ResizeShortestEdge.ResizeBox(BoxXyxy.FromXywh(a.X, a.Y, a.Width, a.Height), h, w, newH, newW);
+            if (flip) b = HorizontalFlip.FlipBox(b, newW);
+            b = b.Clip(newH, newW);
+            return b.IsEmpty ? null : b;
+        }
     }
 }

@@ -37,7 +37,8 @@ public sealed class DetectionValidation
     private readonly bool _drawAssignment;
 
     /// <summary>
-    /// Creates the loop; the ground truth is read once from the dataset's annotation file. With
+    /// Creates the loop; the ground truth is read once from the dataset's annotation file (COCO json) or taken
+    /// from its records (other formats). With
     /// <paramref name="drawAssignment"/> (and <paramref name="pictures"/> &gt; 0), the first image's assignment by the
     /// detector's <see cref="DenseDetector.AssignmentRule"/> is drawn too (candidate quality per level, the chosen
     /// shift of each GT), as the model sees it at this point of training. <paramref name="batchSize"/> is the
@@ -55,8 +56,18 @@ public sealed class DetectionValidation
         _variants = variants;
         _pictures = Math.Max(0, pictures);
         _pictureScoreThresh = pictureScoreThresh;
-        _groundTruth = CocoGroundTruth.Load(dataset.AnnotationFile);
+        _groundTruth = dataset.IsCocoJson ? CocoGroundTruth.Load(dataset.AnnotationFile) : GroundTruthOf(dataset);
     }
+
+    /// <summary>
+    /// The COCO ground truth of a dataset read from another format (CrowdHuman): its records, crowd (ignore)
+    /// boxes as COCO crowd regions, box area as area.
+    /// </summary>
+    private static CocoGroundTruth GroundTruthOf(CocoDataset dataset) => new(
+        dataset.Images.Select(i => i.Id), dataset.Categories.Select(c => c.Id),
+        dataset.Images.SelectMany(i => i.Annotations).Select(a =>
+            new Evaluation.CocoAnnotation(a.Id, a.ImageId, a.CategoryId, a.X, a.Y, a.Width, a.Height, a.Area, a.IsCrowd)),
+        dataset.AnnotationFile);
 
     /// <summary>The variants, in order.</summary>
     public IReadOnlyList<EvaluationVariant> Variants => _variants;
