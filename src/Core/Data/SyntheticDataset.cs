@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
-using SkiaSharp;
 
 namespace Research.Core.Data;
 
@@ -30,32 +28,9 @@ public static class SyntheticDataset
     public static SyntheticDatasetFiles Generate(SyntheticSceneOptions options, string cacheRoot, Action<int, int>? progress = null)
     {
         options.Validate();
-        var key = options.CacheKey();
-        var final = Path.Combine(Path.GetFullPath(cacheRoot), $"synthetic-{key}");
-        if (IsComplete(final)) return Files(final, reused: true);
-        Directory.CreateDirectory(cacheRoot);
-        // Complete folders only ever appear by rename, so an incomplete one under the final name is debris.
-        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
-        var temp = Path.Combine(Path.GetFullPath(cacheRoot), $".synthetic-{key}.tmp-{Guid.NewGuid():N}");
-        try
-        {
-            WriteAll(options, temp, progress ?? DefaultProgress(final));
-            try
-            {
-                Directory.Move(temp, final);
-            }
-            catch (IOException) when (IsComplete(final))
-            {
-                // Another process generated the same settings meanwhile: theirs is identical, keep it.
-                Directory.Delete(temp, recursive: true);
-            }
-        }
-        catch
-        {
-            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-            throw;
-        }
-        return Files(final, reused: false);
+        var final = Path.Combine(Path.GetFullPath(cacheRoot), $"synthetic-{options.CacheKey()}");
+        var reused = GeneratedFolder.Ensure(final, "params.json", temp => WriteAll(options, temp, progress ?? GeneratedFolder.ProgressLines("synthetic data", final)));
+        return Files(final, reused);
     }
 
     /// <summary>Generates (or reuses) the dataset and loads both splits with <see cref="CocoDataset.Load"/>.</summary>
@@ -67,22 +42,8 @@ public static class SyntheticDataset
         return (CocoDataset.Load(files.TrainJson, files.Directory, load), CocoDataset.Load(files.ValJson, files.Directory, load));
     }
 
-    private static bool IsComplete(string dir) => File.Exists(Path.Combine(dir, "params.json"));
-
     private static SyntheticDatasetFiles Files(string dir, bool reused) =>
         new(dir, Path.Combine(dir, "train.json"), Path.Combine(dir, "val.json"), reused);
-
-    private static Action<int, int> DefaultProgress(string target)
-    {
-        var lastTenth = -1;
-        return (done, total) =>
-        {
-            var tenth = total == 0 ? 10 : done * 10 / total;
-            if (tenth == lastTenth) return;
-            lastTenth = tenth;
-            Console.Error.WriteLine($"synthetic data: {done}/{total} images ({tenth * 10}%) → {target}");
-        };
-    }
 
     private static void WriteAll(SyntheticSceneOptions options, string dir, Action<int, int> progress)
     {
@@ -100,7 +61,7 @@ public static class SyntheticDataset
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             {
                 var scene = SyntheticScenePainter.Render(options, splitIndex, i);
-                WritePng(scene, Path.Combine(dir, FileName(name, i)));
+                RgbPng.Write(Path.Combine(dir, FileName(name, i)), scene.Size, scene.Size, scene.Rgb);
                 objects[i] = scene.Objects;
                 lock (gate) progress(++done, total);
             });
@@ -117,28 +78,6 @@ public static class SyntheticDataset
     }
 
     private static string FileName(string split, int index) => $"{split}/{index + 1:D6}.png";
-
-    /// <summary>Encodes interleaved RGB bytes as an opaque PNG.</summary>
-    internal static void WritePng(SyntheticScene scene, string path)
-    {
-        var s = scene.Size;
-        var rgba = new byte[s * s * 4];
-        for (int p = 0, q = 0; p < s * s; p++, q += 4)
-        {
-            rgba[q] = scene.Rgb[3 * p];
-            rgba[q + 1] = scene.Rgb[3 * p + 1];
-            rgba[q + 2] = scene.Rgb[3 * p + 2];
-            rgba[q + 3] = 255;
-        }
-        using var bitmap = new SKBitmap(new SKImageInfo(s, s, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
-        // Paeth filter + zlib level 3: half the time of the default encoder for these noisy images, same size.
-        using var pixmap = bitmap.PeekPixels();
-        using var data = pixmap.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.Paeth, 3))
-            ?? throw new IOException($"PNG encoding failed for {path}");
-        using var file = File.Create(path);
-        data.SaveTo(file);
-    }
 
     private static void WriteJson(string path, string split, SyntheticSceneOptions options, IReadOnlyList<SyntheticObject>[] images)
     {

@@ -114,7 +114,11 @@ public static class SyntheticScenePainter
         return true;
     }
 
-    private static void PaintBackground(float[] rgb, int s, DeterministicRandom rng)
+    /// <summary>
+    /// Paints the textured background into interleaved RGB floats (S·S·3): two-colour gradient, blocky
+    /// low-frequency colour noise, optional stripes, Gaussian noise (shared with the synthetic crowd).
+    /// </summary>
+    internal static void PaintBackground(float[] rgb, int s, DeterministicRandom rng)
     {
         var c1 = RandomColour(rng);
         var c2 = RandomColour(rng);
@@ -175,6 +179,7 @@ public static class SyntheticScenePainter
         }
     }
 
-    private static double[] RandomColour(DeterministicRandom rng) =>
+    /// <summary>A uniformly random RGB colour, 0–256 per channel.</summary>
+    internal static double[] RandomColour(DeterministicRandom rng) =>
         new[] { rng.Uniform(0, 256), rng.Uniform(0, 256), rng.Uniform(0, 256) };
 }
