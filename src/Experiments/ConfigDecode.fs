@@ -55,11 +55,19 @@ type private Reader(root: Node) =
 /// The typed config of a schema-checked tree.
 let decode (root: Node) : ExperimentConfig =
     let r = Reader root
+    let crowdBox key =
+        match r.Text key with
+        | "visible" -> VisibleBox
+        | "head" -> HeadBox
+        | _ -> FullBox
     let sourceAt (prefix: string) =
+        let skip () = r.Has(prefix + ".on_error") && r.Text(prefix + ".on_error") = "skip"
         match r.Text(prefix + ".kind") with
-        | "coco" ->
-            let skip = r.Has(prefix + ".on_error") && r.Text(prefix + ".on_error") = "skip"
-            Coco(r.Text(prefix + ".images"), r.Text(prefix + ".annotations"), skip)
+        | "coco" -> Coco(r.Text(prefix + ".images"), r.Text(prefix + ".annotations"), skip ())
+        | "crowdhuman" ->
+            let box = if r.Has(prefix + ".box") then crowdBox (prefix + ".box") else FullBox
+            CrowdHuman(r.Text(prefix + ".images"), r.Text(prefix + ".annotations"), box, skip ())
+        | "synthetic_crowd" -> SyntheticCrowd
         | "synthetic_sequences" -> SyntheticSequences
         | "sequences" -> Sequences(r.Text(prefix + ".dir"))
         | _ -> Synthetic
@@ -95,6 +103,22 @@ let decode (root: Node) : ExperimentConfig =
               MinVisibleFraction = r.Float "data.synthetic.min_visible_fraction"
               Seed = r.Int "data.synthetic.seed"
               CacheDir = r.Text "data.synthetic.cache_dir" }
+          SyntheticCrowd =
+            { ImageSize = r.Int "data.synthetic_crowd.image_size"
+              TrainImages = r.Int "data.synthetic_crowd.train_images"
+              ValImages = r.Int "data.synthetic_crowd.val_images"
+              MinPeople = r.Int "data.synthetic_crowd.min_people"
+              MaxPeople = r.Int "data.synthetic_crowd.max_people"
+              MinHeight = r.Float "data.synthetic_crowd.min_height"
+              MaxHeight = r.Float "data.synthetic_crowd.max_height"
+              Aspect = r.Float "data.synthetic_crowd.aspect"
+              MinSpacing = r.Float "data.synthetic_crowd.min_spacing"
+              MaxSpacing = r.Float "data.synthetic_crowd.max_spacing"
+              MaxIgnoreRegions = r.Int "data.synthetic_crowd.max_ignore_regions"
+              MinVisibleFraction = r.Float "data.synthetic_crowd.min_visible_fraction"
+              Box = crowdBox "data.synthetic_crowd.box"
+              Seed = r.Int "data.synthetic_crowd.seed"
+              CacheDir = r.Text "data.synthetic_crowd.cache_dir" }
           SyntheticSequences =
             { TrainSequences = r.Int "data.synthetic_sequences.train_sequences"
               ValSequences = r.Int "data.synthetic_sequences.val_sequences"
@@ -118,7 +142,8 @@ let decode (root: Node) : ExperimentConfig =
           PixelStd = r.Floats "input.pixel_std"
           Format = (if r.Text "input.format" = "RGB" then Rgb else Bgr)
           Flip = r.Bool "input.flip"
-          SizeDivisibility = r.Int "input.size_divisibility" }
+          SizeDivisibility = r.Int "input.size_divisibility"
+          IgnoreRegions = (if r.Text "input.ignore_regions" = "ignore" then Ignore else Background) }
       Model =
         { NumClasses = r.Int "model.num_classes"
           Assignment =

@@ -43,7 +43,27 @@ let private syntheticSequences =
       field "seed" (integer Rules.nonNegative)
       field "cache_dir" (text Rules.notBlank) ]
 
-let private kinds = [ "synthetic"; "coco"; "synthetic_sequences"; "sequences" ]
+let private crowdBoxes = [ "full"; "visible"; "head" ]
+
+let private syntheticCrowd =
+    let fraction = real (fun x -> if x > 0.0 && x <= 0.9 then None else Some "must be a fraction of the image size in (0, 0.9]")
+    [ field "image_size" (integer (Rules.atLeast 32.0))
+      field "train_images" (integer Rules.positive)
+      field "val_images" (integer Rules.positive)
+      field "min_people" (integer (Rules.atLeast 1.0))
+      field "max_people" (integer (Rules.atLeast 1.0))
+      field "min_height" fraction
+      field "max_height" fraction
+      field "aspect" (real (Rules.between 0.2 1.0))
+      field "min_spacing" (real positive)
+      field "max_spacing" (real (fun x -> if x > 0.0 && x <= 2.0 then None else Some "must be in (0, 2] (figure widths)"))
+      field "max_ignore_regions" (integer Rules.nonNegative)
+      field "min_visible_fraction" (real probability)
+      field "box" (choice crowdBoxes)
+      field "seed" (integer Rules.nonNegative)
+      field "cache_dir" (text Rules.notBlank) ]
+
+let private kinds = [ "synthetic"; "coco"; "crowdhuman"; "synthetic_crowd"; "synthetic_sequences"; "sequences" ]
 
 let private source =
     Variant(
@@ -54,6 +74,13 @@ let private source =
             field "images" (text Rules.notBlank)
             field "annotations" (text Rules.notBlank)
             optional "on_error" (choice [ "fail"; "skip" ]) ]
+          "crowdhuman",
+          [ field "kind" (choice kinds)
+            field "images" (text Rules.notBlank)
+            field "annotations" (text Rules.notBlank)
+            optional "box" (choice crowdBoxes)
+            optional "on_error" (choice [ "fail"; "skip" ]) ]
+          "synthetic_crowd", [ field "kind" (choice kinds) ]
           "synthetic_sequences", [ field "kind" (choice kinds) ]
           "sequences", [ field "kind" (choice kinds); field "dir" (text Rules.notBlank) ] ]
     )
@@ -85,7 +112,7 @@ let fields : Field list =
       field "threads" (integer Rules.nonNegative)
       field "resume" boolean
       field "task" (choice [ "detection"; "tracking" ])
-      field "data" (Section [ field "train" source; field "val" source; field "synthetic" (Section synthetic); field "synthetic_sequences" (Section syntheticSequences) ])
+      field "data" (Section [ field "train" source; field "val" source; field "synthetic" (Section synthetic); field "synthetic_crowd" (Section syntheticCrowd); field "synthetic_sequences" (Section syntheticSequences) ])
       field
           "input"
           (Section
@@ -97,7 +124,8 @@ let fields : Field list =
                 field "pixel_std" (floats positive (Rules.exactly 3))
                 field "format" (choice [ "BGR"; "RGB" ])
                 field "flip" boolean
-                field "size_divisibility" (integer positive) ])
+                field "size_divisibility" (integer positive)
+                field "ignore_regions" (choice [ "background"; "ignore" ]) ])
       field
           "model"
           (Section

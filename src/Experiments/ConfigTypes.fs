@@ -43,6 +43,39 @@ type SyntheticSettings =
       /// Where generated images are cached (keyed by the settings).
       CacheDir: string }
 
+/// `box` of a CrowdHuman source: which box of each gtbox is the annotation (Research.Core.Data.CrowdHumanBox).
+type CrowdBox =
+    /// `full`: `fbox`, the full body (the official CrowdHuman setting).
+    | FullBox
+    /// `visible`: `vbox`, the visible part.
+    | VisibleBox
+    /// `head`: `hbox`, the head.
+    | HeadBox
+
+/// `data.synthetic_crowd`: the embedded crowd preset (Research.Core.Data.SyntheticCrowdOptions), written as
+/// CrowdHuman `.odgt` and read back through the CrowdHuman reader.
+type SyntheticCrowdSettings =
+    { ImageSize: int
+      TrainImages: int
+      ValImages: int
+      MinPeople: int
+      MaxPeople: int
+      /// Fraction of the image size.
+      MinHeight: float
+      /// Fraction of the image size.
+      MaxHeight: float
+      /// Full-box width / height.
+      Aspect: float
+      /// Centre distance of neighbours in a row or cluster, fraction of the figure width.
+      MinSpacing: float
+      MaxSpacing: float
+      MaxIgnoreRegions: int
+      MinVisibleFraction: float
+      /// The box the splits are read with (not part of the generated files).
+      Box: CrowdBox
+      Seed: int
+      CacheDir: string }
+
 /// `data.synthetic_sequences`: generated single-object tracking sequences
 /// (Research.Core.SingleObjectTracking.SyntheticSequenceSpec); train sequences from `Seed`, val ones from `Seed + 1`.
 type SyntheticSequenceSettings =
@@ -68,6 +101,10 @@ type DataSource =
     | Synthetic
     /// `{kind: coco, images: DIR, annotations: FILE, on_error: fail|skip}`.
     | Coco of images: string * annotations: string * skipBadEntries: bool
+    /// `{kind: crowdhuman, images: DIR, annotations: FILE.odgt, box: full|visible|head, on_error: fail|skip}`.
+    | CrowdHuman of images: string * annotations: string * box: CrowdBox * skipBadEntries: bool
+    /// `{kind: synthetic_crowd}`: the split of the generated crowd preset.
+    | SyntheticCrowd
     /// `{kind: synthetic_sequences}`: the split of the generated tracking sequences (task: tracking).
     | SyntheticSequences
     /// `{kind: sequences, dir: DIR}`: one sequence folder or a folder of them (task: tracking).
@@ -78,7 +115,17 @@ type DataSettings =
     { Train: DataSource
       Val: DataSource
       Synthetic: SyntheticSettings
+      SyntheticCrowd: SyntheticCrowdSettings
       SyntheticSequences: SyntheticSequenceSettings }
+
+/// `input.ignore_regions`: how training treats ignore regions (COCO `iscrowd`, CrowdHuman `extra.ignore`).
+type IgnoreRegionMode =
+    /// `background`: dropped before assignment, so the shifts inside them train as background (the official
+    /// CrowdHuman models, and cvpods on COCO).
+    | Background
+    /// `ignore`: the shifts inside them get label −1 (no classification loss). The ignore boxes reach the
+    /// assignment as DetectionTarget.IgnoreBoxes; the rules read them once this mode is wired to them.
+    | Ignore
 
 /// `input`.
 type InputSettings =
@@ -91,7 +138,8 @@ type InputSettings =
       PixelStd: float list
       Format: ChannelFormat
       Flip: bool
-      SizeDivisibility: int }
+      SizeDivisibility: int
+      IgnoreRegions: IgnoreRegionMode }
 
 /// `model.backbone`: ResNet (Research.Core ResNetFpnBuilder arguments).
 type BackboneSettings =

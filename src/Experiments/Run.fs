@@ -19,31 +19,67 @@ open Research.Core.Mlflow
 open Research.Core.Training
 open TorchSharp
 
-/// The data of a run: train and val sets (COCO records; synthetic data is generated and cached first).
+/// The Core box choice of a CrowdHuman source.
+let private coreBox (box: CrowdBox) =
+    match box with
+    | FullBox -> CrowdHumanBox.Full
+    | VisibleBox -> CrowdHumanBox.Visible
+    | HeadBox -> CrowdHumanBox.Head
+
+/// The settings of the crowd preset (`data.synthetic_crowd`) as Core takes them.
+let syntheticCrowdOptions (cfg: ExperimentConfig) =
+    let k = cfg.Data.SyntheticCrowd
+    let options =
+        SyntheticCrowdOptions(
+            ImageSize = k.ImageSize, TrainImages = k.TrainImages, ValImages = k.ValImages, MinPeople = k.MinPeople,
+            MaxPeople = k.MaxPeople, MinHeight = k.MinHeight, MaxHeight = k.MaxHeight, Aspect = k.Aspect,
+            MinSpacing = k.MinSpacing, MaxSpacing = k.MaxSpacing, MaxIgnoreRegions = k.MaxIgnoreRegions,
+            MinVisibleFraction = k.MinVisibleFraction, Seed = int64 k.Seed)
+    options.Validate()
+    options
+
+/// The data of a run: train and val sets (COCO records; generated sets are generated and cached first, the crowd
+/// preset and CrowdHuman files go through the CrowdHuman reader).
 let loadData (cfg: ExperimentConfig) : CocoDataset * CocoDataset =
-    let synth () =
-        let s = cfg.Data.Synthetic
-        let options =
-            SyntheticSceneOptions(
-                ImageSize = s.ImageSize, TrainImages = s.TrainImages, ValImages = s.ValImages,
-                NumClasses = s.NumClasses, MinObjects = s.MinObjects, MaxObjects = s.MaxObjects,
-                MinObjectSize = s.MinObjectSize, MaxObjectSize = s.MaxObjectSize, CrowdFraction = s.CrowdFraction,
-                MinVisibleFraction = s.MinVisibleFraction, Seed = int64 s.Seed)
-        options.Validate()
-        SyntheticDataset.Load(options, s.CacheDir).ToTuple()
-    let coco (images: string) (annotations: string) (skip: bool) =
-        let options = CocoLoadOptions(OnError = (if skip then OnDataError.Skip else OnDataError.Fail), Warn = (fun w -> eprintfn "warning: %s" w))
-        CocoDataset.Load(annotations, images, options)
-    let needsSynthetic = cfg.Data.Train = Synthetic || cfg.Data.Val = Synthetic
-    let generated = if needsSynthetic then Some(synth ()) else None
+    let sources = [ cfg.Data.Train; cfg.Data.Val ]
+    let synthetic =
+        lazy
+            (let s = cfg.Data.Synthetic
+             let options =
+                 SyntheticSceneOptions(
+                     ImageSize = s.ImageSize, TrainImages = s.TrainImages, ValImages = s.ValImages,
+                     NumClasses = s.NumClasses, MinObjects = s.MinObjects, MaxObjects = s.MaxObjects,
+                     MinObjectSize = s.MinObjectSize, MaxObjectSize = s.MaxObjectSize, CrowdFraction = s.CrowdFraction,
+                     MinVisibleFraction = s.MinVisibleFraction, Seed = int64 s.Seed)
+             options.Validate()
+             SyntheticDataset.Load(options, s.CacheDir).ToTuple())
+    let crowd =
+        lazy (Research.Core.Data.SyntheticCrowd.Load(syntheticCrowdOptions cfg, cfg.Data.SyntheticCrowd.CacheDir, coreBox cfg.Data.SyntheticCrowd.Box).ToTuple())
+    let onError skip = if skip then OnDataError.Skip else OnDataError.Fail
+    let warn = Action<string>(fun w -> eprintfn "warning: %s" w)
+    let split (pair: Lazy<CocoDataset * CocoDataset>) isTrain = if isTrain then fst pair.Value else snd pair.Value
+    // Generate before reading user files, in source order, so progress lines come first.
+    if List.contains Synthetic sources then synthetic.Force() |> ignore
+    if List.contains DataSource.SyntheticCrowd sources then crowd.Force() |> ignore
     let pick source isTrain =
-        match source, generated with
-        | Synthetic, Some(trainSet, valSet) -> if isTrain then trainSet else valSet
-        | Coco(images, annotations, skip), _ -> coco images annotations skip
-        | Synthetic, None -> failwith "unreachable: synthetic data not generated"
-        | (SyntheticSequences | Sequences _), _ ->
-            invalidArg (if isTrain then "data.train" else "data.val") "tracking sequences need task: tracking (detection reads kind synthetic or coco)"
+        match source with
+        | Synthetic -> split synthetic isTrain
+        | SyntheticCrowd -> split crowd isTrain
+        | Coco(images, annotations, skip) ->
+            CocoDataset.Load(annotations, images, CocoLoadOptions(OnError = onError skip, Warn = warn))
+        | CrowdHuman(images, annotations, box, skip) ->
+            CrowdHumanDataset.Load(annotations, images, CrowdHumanLoadOptions(Box = coreBox box, OnError = onError skip, Warn = warn))
+        | SyntheticSequences
+        | Sequences _ ->
+            invalidArg (if isTrain then "data.train" else "data.val") "tracking sequences need task: tracking (detection reads kind synthetic, coco, synthetic_crowd or crowdhuman)"
     pick cfg.Data.Train true, pick cfg.Data.Val false
+
+/// How crowded the data is (Research.Core.Data.CrowdStatistics) when a split is CrowdHuman-like, for the log.
+let crowdSummary (cfg: ExperimentConfig) (train: CocoDataset) (valSet: CocoDataset) : string option =
+    let isCrowd source = match source with SyntheticCrowd | CrowdHuman _ -> true | _ -> false
+    if isCrowd cfg.Data.Train || isCrowd cfg.Data.Val then
+        Some(sprintf "crowd: train %s; val %s" ((CrowdStatistics.Of train).Summary()) ((CrowdStatistics.Of valSet).Summary()))
+    else None
 
 /// The input pipeline settings of a run.
 let inputOptions (cfg: ExperimentConfig) : InputOptions =
@@ -228,6 +264,9 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
             | Detection ->
                 let train, valSet = loadData cfg
                 eprintfn "%s" (describe cfg model train valSet)
+                crowdSummary cfg train valSet |> Option.iter (eprintfn "%s")
+                if cfg.Input.IgnoreRegions = Ignore then
+                    eprintfn "warning: input.ignore_regions = ignore: the ignore boxes reach the batches, but no assignment rule reads them yet, so they still train as background"
                 let input = inputOptions cfg
                 let data = new TrainBatchSource(train, input, cfg.Solver.BatchSize, dataSeed) :> IBatchSource
                 let evaluator =
@@ -329,6 +368,7 @@ let main (argv: string[]) : int =
                 | Detection ->
                     let train, valSet = loadData cfg
                     printfn "%s" (describe cfg model train valSet)
+                    crowdSummary cfg train valSet |> Option.iter (printfn "%s")
                 | Tracking ->
                     let train, valSet = TrackingMode.loadSequences cfg
                     printfn "%s; tracking: train %s, val %s" (describeModel cfg model) (TrackingMode.describeSet train) (TrackingMode.describeSet valSet)

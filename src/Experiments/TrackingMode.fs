@@ -35,7 +35,9 @@ let loadSequences (cfg: ExperimentConfig) : TrackingSequence[] * TrackingSequenc
             (if isTrain then train else valSet) |> Array.map SequenceFolder.Read
         | Sequences dir -> SequenceFolder.ReadOneOrMany dir |> Array.ofSeq
         | Synthetic
-        | Coco _ ->
+        | SyntheticCrowd
+        | Coco _
+        | CrowdHuman _ ->
             invalidArg (if isTrain then "data.train" else "data.val") "task: tracking needs sequences (kind synthetic_sequences or sequences)"
     read cfg.Data.Train true, read cfg.Data.Val false
 

@@ -11,20 +11,35 @@ let private problem key message = { Key = key; Message = message; Hint = None }
 let private problemWithHint key message hint = { Key = key; Message = message; Hint = Some hint }
 
 let private pathChecks (workDir: string) (prefix: string) (source: DataSource) =
-    match source with
-    | Synthetic
-    | SyntheticSequences -> []
-    | Sequences dir ->
-        [ let full = Path.GetFullPath(Path.Combine(workDir, dir))
-          if not (Directory.Exists full) then
-              yield problemWithHint (prefix + ".dir") (sprintf "%s.dir = '%s': directory not found" prefix dir) (sprintf "looked at %s" full) ]
-    | Coco(images, annotations, _) ->
+    let imagesAndAnnotations images annotations =
         [ let imagesFull = Path.GetFullPath(Path.Combine(workDir, images))
           if not (Directory.Exists imagesFull) then
               yield problemWithHint (prefix + ".images") (sprintf "%s.images = '%s': directory not found" prefix images) (sprintf "looked at %s" imagesFull)
           let annFull = Path.GetFullPath(Path.Combine(workDir, annotations))
           if not (File.Exists annFull) then
               yield problemWithHint (prefix + ".annotations") (sprintf "%s.annotations = '%s': file not found" prefix annotations) (sprintf "looked at %s" annFull) ]
+    match source with
+    | Synthetic
+    | SyntheticCrowd
+    | SyntheticSequences -> []
+    | Sequences dir ->
+        [ let full = Path.GetFullPath(Path.Combine(workDir, dir))
+          if not (Directory.Exists full) then
+              yield problemWithHint (prefix + ".dir") (sprintf "%s.dir = '%s': directory not found" prefix dir) (sprintf "looked at %s" full) ]
+    | Coco(images, annotations, _)
+    | CrowdHuman(images, annotations, _, _) -> imagesAndAnnotations images annotations
+
+/// The ranges of `data.synthetic_crowd` that involve two keys.
+let private syntheticCrowdChecks (k: SyntheticCrowdSettings) =
+    let key name = "data.synthetic_crowd." + name
+    [ if k.MaxPeople < k.MinPeople then
+          yield problem (key "max_people") (sprintf "%s = %d is below min_people = %d" (key "max_people") k.MaxPeople k.MinPeople)
+      if k.MaxHeight < k.MinHeight then
+          yield problem (key "max_height") (sprintf "%s = %g is below min_height = %g" (key "max_height") k.MaxHeight k.MinHeight)
+      if k.MinHeight * float k.ImageSize < 8.0 then
+          yield problemWithHint (key "min_height") (sprintf "%s = %g gives %.1f px at image_size %d" (key "min_height") k.MinHeight (k.MinHeight * float k.ImageSize) k.ImageSize) "figures must be at least 8 px tall"
+      if k.MaxSpacing < k.MinSpacing then
+          yield problem (key "max_spacing") (sprintf "%s = %g is below min_spacing = %g" (key "max_spacing") k.MaxSpacing k.MinSpacing) ]
 
 /// Every cross-key problem of a config, in a fixed order. Relative paths are resolved against `workDir`.
 let check (workDir: string) (c: ExperimentConfig) : Problem list =
@@ -41,7 +56,7 @@ let check (workDir: string) (c: ExperimentConfig) : Problem list =
       | Detection ->
           for prefix, source in [ "data.train", c.Data.Train; "data.val", c.Data.Val ] do
               if isSequences source then
-                  yield problemWithHint (prefix + ".kind") (sprintf "%s is a tracking source but task = detection" prefix) "set task: tracking, or use kind synthetic or coco"
+                  yield problemWithHint (prefix + ".kind") (sprintf "%s is a tracking source but task = detection" prefix) "set task: tracking, or use kind synthetic, coco, synthetic_crowd or crowdhuman"
       | Tracking ->
           for prefix, source in [ "data.train", c.Data.Train; "data.val", c.Data.Val ] do
               if not (isSequences source) then
@@ -59,6 +74,7 @@ let check (workDir: string) (c: ExperimentConfig) : Problem list =
       // More model classes than data classes only wastes outputs; fewer leaves labels out of range.
       if usesSynthetic && c.Model.NumClasses < s.NumClasses then
           yield problemWithHint "model.num_classes" (sprintf "model.num_classes = %d is below data.synthetic.num_classes = %d" c.Model.NumClasses s.NumClasses) "the model needs an output per class of the data"
+      yield! syntheticCrowdChecks c.Data.SyntheticCrowd
       if s.MaxObjects < s.MinObjects then
           yield problem "data.synthetic.max_objects" (sprintf "data.synthetic.max_objects = %d is below min_objects = %d" s.MaxObjects s.MinObjects)
       if s.MaxObjectSize < s.MinObjectSize then

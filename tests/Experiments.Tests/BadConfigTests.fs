@@ -85,9 +85,31 @@ let private cases : Case list =
       { Name = "config file not found"; Files = [ "x.yaml", "a: 1\n" ]; Overrides = []; Expected = [ "missing.yaml: config file not found" ] }
       onQuickstart "coco images folder missing" "data:\n  train: {kind: coco, images: missing/dir, annotations: ann.json}\n"
           [ "data.train.images = 'missing/dir': directory not found"; "looked at" ]
-      onQuickstart "misspelt data kind" "data:\n  train: {kind: cocoo}\n" [ "bad.yaml:3: data.train.kind must be one of synthetic, coco, synthetic_sequences, sequences, got 'cocoo'" ]
+      onQuickstart "misspelt data kind" "data:\n  train: {kind: cocoo}\n" [ "bad.yaml:3: data.train.kind must be one of synthetic, coco, crowdhuman, synthetic_crowd, synthetic_sequences, sequences, got 'cocoo'" ]
       onQuickstart "coco without annotations" "data:\n  train:\n    _delete_: true\n    kind: coco\n    images: .\n"
           [ "missing key 'data.train.annotations'"; "+data.train.annotations=VALUE" ]
+      onQuickstart "crowdhuman images folder missing" "data:\n  val: {kind: crowdhuman, images: no/Images, annotations: ann.odgt}\n"
+          [ "bad.yaml:3: data.val.images = 'no/Images': directory not found"; "looked at {dir}" ]
+      onQuickstart "crowdhuman annotation file missing" "data:\n  val: {kind: crowdhuman, images: ., annotations: no.odgt}\n"
+          [ "data.val.annotations = 'no.odgt': file not found" ]
+      overriding "crowdhuman box that does not exist" [ "data.train={kind: crowdhuman, images: ., annotations: a.odgt, box: torso}" ]
+          [ "data.train.box must be one of full, visible, head, got 'torso'" ]
+      overriding "crowdhuman without annotations" [ "data.train={kind: crowdhuman, images: .}" ] [ "missing key 'data.train.annotations'" ]
+      overriding "crowdhuman error policy misspelt" [ "data.train={kind: crowdhuman, images: ., annotations: a.odgt, on_error: ignore}" ]
+          [ "data.train.on_error must be one of fail, skip, got 'ignore'" ]
+      overriding "a key of another kind on synthetic_crowd" [ "data.train={kind: synthetic_crowd, box: full}" ]
+          [ "unknown key 'data.train.box'" ]
+      overriding "ignore regions mode misspelt" [ "input.ignore_regions=drop" ] [ "input.ignore_regions must be one of background, ignore, got 'drop'" ]
+      overriding "crowd spacing range reversed" [ "data.synthetic_crowd.max_spacing=0.05" ]
+          [ "data.synthetic_crowd.max_spacing = 0.05 is below min_spacing = 0.1" ]
+      overriding "crowd people range reversed" [ "data.synthetic_crowd.max_people=4" ] [ "data.synthetic_crowd.max_people = 4 is below min_people = 8" ]
+      overriding "crowd heights reversed" [ "data.synthetic_crowd.max_height=0.05" ] [ "data.synthetic_crowd.max_height = 0.05 is below min_height = 0.0833" ]
+      overriding "crowd figures too small" [ "data.synthetic_crowd.min_height=0.03" ]
+          [ "data.synthetic_crowd.min_height = 0.03 gives 5.8 px at image_size 192"; "at least 8 px" ]
+      overriding "crowd aspect out of range" [ "data.synthetic_crowd.aspect=1.5" ] [ "data.synthetic_crowd.aspect = 1.5 must be in [0.2, 1]" ]
+      overriding "crowd box misspelt" [ "data.synthetic_crowd.box=body" ] [ "data.synthetic_crowd.box must be one of full, visible, head, got 'body'" ]
+      overriding "crowd preset in a tracking task" [ "task=tracking"; "model.num_classes=1"; "data.train={kind: synthetic_crowd}"; "data.val={kind: synthetic_sequences}" ]
+          [ "task = tracking needs data.train of kind synthetic_sequences or sequences" ]
       { Name = "a required key missing"; Files = [ "min.yaml", "name: x\n" ]; Overrides = []; Expected = [ "min.yaml:1: missing key 'seed'" ] }
       overriding "lr step beyond the schedule" [ "solver.lr_schedule=step"; "solver.steps=[100,5000]" ] [ "solver.steps has 5000, not below max_iter = 2400" ]
       overriding "steps out of order" [ "solver.lr_schedule=step"; "solver.steps=[900,300]" ] [ "solver.steps = [900, 300] must be strictly increasing" ]
