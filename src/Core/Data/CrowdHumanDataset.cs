@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using SkiaSharp;
 
 namespace Research.Core.Data;
 
@@ -18,8 +17,9 @@ namespace Research.Core.Data;
 /// <item>an image is a training image when its line has at least one valid gtbox, ignore ones included: cvpods
 /// keeps such images (its crowd filter looks at `iscrowd`, which CrowdHuman lacks), so an image whose boxes are
 /// all ignore trains as pure background;</item>
-/// <item>the image is <c>DIR/ID.jpg</c> or <c>DIR/ID.png</c>; its size comes from the record's `width`/`height`
-/// when present (what cvpods requires), else from the file header (the released files have no sizes).</item>
+/// <item>the image is <c>DIR/ID.jpg</c>, <c>.jpeg</c> or <c>.png</c> (as the CrowdHuman evaluator looks for it); its
+/// size comes from the record's `width`/`height` when present (what cvpods requires), else from the file header
+/// (the released files have no sizes).</item>
 /// </list>
 /// Image ids are the records' line numbers (1-based) and <see cref="CocoImage.SourceId"/> keeps the `ID` string;
 /// annotation ids count from 1 in file order. Malformed lines, a missing ID or image, unknown tags (allowed:
@@ -35,7 +35,7 @@ public static class CrowdHumanDataset
     public static readonly IReadOnlyList<string> Tags = new[] { "person", "mask" };
 
     /// <summary>Image file extensions tried for an ID, in this order.</summary>
-    public static readonly IReadOnlyList<string> ImageExtensions = new[] { ".jpg", ".png" };
+    public static readonly IReadOnlyList<string> ImageExtensions = new[] { ".jpg", ".jpeg", ".png" };
 
     /// <summary>Reads <paramref name="odgtFile"/>; images are looked up in <paramref name="imageDir"/>.</summary>
     public static CocoDataset Load(string odgtFile, string imageDir, CrowdHumanLoadOptions? options = null)
@@ -77,7 +77,7 @@ public static class CrowdHumanDataset
         return CocoDataset.FromRecords(odgtFile, imageDir, new[] { Person }, images, issues.Report(), i => training.Contains(i.Id));
     }
 
-    /// <summary>The image file of an ID: the first of <c>DIR/ID.jpg</c>, <c>DIR/ID.png</c> that exists, else null.</summary>
+    /// <summary>The image file of an ID: the first of <c>DIR/ID.jpg</c>, <c>.jpeg</c>, <c>.png</c> that exists, else null.</summary>
     public static string? FindImage(string imageDir, string id) =>
         ImageExtensions.Select(ext => Path.Combine(imageDir, id + ext)).FirstOrDefault(File.Exists);
 
@@ -100,9 +100,15 @@ public static class CrowdHumanDataset
         if (TryPositiveInt(root, "width", out var w) && TryPositiveInt(root, "height", out var h)) (width, height) = (w, h);
         else
         {
-            using var codec = SKCodec.Create(path);
-            if (codec == null) { issues.FailImage(where + $": image file cannot be decoded (not PNG/JPEG or corrupt): {path}", lineNumber); return null; }
-            (width, height) = ImageDecoder.UprightSize(codec);
+            try
+            {
+                (width, height) = ImageDecoder.ReadUprightSize(path);
+            }
+            catch (DatasetException e)
+            {
+                issues.FailImage($"{where}: {e.Message}", lineNumber);
+                return null;
+            }
         }
         if (!root.TryGetProperty("gtboxes", out var gtboxes) || gtboxes.ValueKind != JsonValueKind.Array)
         { issues.FailImage(where + ": missing \"gtboxes\" array", lineNumber); return null; }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Research.Core.Data;
 
 /// <summary>
@@ -40,6 +42,38 @@ internal static class GeneratedFolder
         }
         return false;
     }
+
+    /// <summary>
+    /// Runs <paramref name="render"/>(split index, split name, image index) for every image of the splits, in
+    /// parallel, and returns the results per split in image order. Each image must be a pure function of its
+    /// arguments, so what is written does not depend on scheduling. <paramref name="progress"/> receives
+    /// (images done, total), starting at 0.
+    /// </summary>
+    public static T[][] RenderSplits<T>(IReadOnlyList<(string Name, int Count)> splits, Func<int, string, int, T> render, Action<int, int> progress)
+    {
+        var total = splits.Sum(s => s.Count);
+        var done = 0;
+        var gate = new object();
+        progress(0, total);
+        var results = new T[splits.Count][];
+        for (var split = 0; split < splits.Count; split++)
+        {
+            var (name, count) = splits[split];
+            var items = results[split] = new T[count];
+            var splitIndex = split;
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+            {
+                items[i] = render(splitIndex, name, i);
+                lock (gate) progress(++done, total);
+            });
+        }
+        return results;
+    }
+
+    /// <summary>Writes the marker file (the settings as indented snake_case json): call it last.</summary>
+    public static void WriteMarker(string folder, string marker, object settings) =>
+        File.WriteAllText(Path.Combine(folder, marker), JsonSerializer.Serialize(settings,
+            new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
 
     /// <summary>A progress callback (images done, total) writing a line to standard error every 10 %.</summary>
     public static Action<int, int> ProgressLines(string what, string target)

@@ -54,33 +54,23 @@ public static class SyntheticCrowd
         var images = Path.Combine(dir, "Images");
         Directory.CreateDirectory(images);
         var splits = new[] { ("train", options.TrainImages), ("val", options.ValImages) };
-        var total = options.TrainImages + options.ValImages;
-        var done = 0;
-        var gate = new object();
-        progress(0, total);
-        for (var split = 0; split < splits.Length; split++)
+        var lines = GeneratedFolder.RenderSplits(splits, (split, name, i) =>
         {
-            var (name, count) = splits[split];
-            var lines = new string[count];
-            var splitIndex = split;
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-            {
-                var scene = SyntheticCrowdPainter.Render(options, splitIndex, i);
-                var id = ImageId(name, i);
-                RgbPng.Write(Path.Combine(images, id + ".png"), scene.Size, scene.Size, scene.Rgb);
-                lines[i] = OdgtLine(id, scene);
-                lock (gate) progress(++done, total);
-            });
-            File.WriteAllLines(Path.Combine(dir, $"annotation_{name}.odgt"), lines);
-        }
+            var scene = SyntheticCrowdPainter.Render(options, split, i);
+            var id = ImageId(name, i);
+            RgbPng.Write(Path.Combine(images, id + ".png"), scene.Size, scene.Size, scene.Rgb);
+            return OdgtLine(id, scene);
+        }, progress);
+        for (var split = 0; split < splits.Length; split++)
+            File.WriteAllLines(Path.Combine(dir, $"annotation_{splits[split].Item1}.odgt"), lines[split]);
         // Written last: its presence marks a complete folder.
-        File.WriteAllText(Path.Combine(dir, Marker), JsonSerializer.Serialize(new
+        GeneratedFolder.WriteMarker(dir, Marker, new
         {
             generator_version = SyntheticCrowdPainter.Version,
             options.ImageSize, options.TrainImages, options.ValImages, options.MinPeople, options.MaxPeople, options.MinHeight,
             options.MaxHeight, options.Aspect, options.MinSpacing, options.MaxSpacing, options.MaxIgnoreRegions,
             options.MinVisibleFraction, options.Seed,
-        }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+        });
     }
 
     /// <summary>One `.odgt` record: the people (nearest first), then the ignore regions.</summary>

@@ -48,33 +48,23 @@ public static class SyntheticDataset
     private static void WriteAll(SyntheticSceneOptions options, string dir, Action<int, int> progress)
     {
         var splits = new[] { ("train", options.TrainImages), ("val", options.ValImages) };
-        var total = options.TrainImages + options.ValImages;
-        var done = 0;
-        var gate = new object();
-        progress(0, total);
-        for (var split = 0; split < splits.Length; split++)
+        foreach (var (name, _) in splits) Directory.CreateDirectory(Path.Combine(dir, name));
+        var objects = GeneratedFolder.RenderSplits(splits, (split, name, i) =>
         {
-            var (name, count) = splits[split];
-            Directory.CreateDirectory(Path.Combine(dir, name));
-            var objects = new IReadOnlyList<SyntheticObject>[count];
-            var splitIndex = split;
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-            {
-                var scene = SyntheticScenePainter.Render(options, splitIndex, i);
-                RgbPng.Write(Path.Combine(dir, FileName(name, i)), scene.Size, scene.Size, scene.Rgb);
-                objects[i] = scene.Objects;
-                lock (gate) progress(++done, total);
-            });
-            WriteJson(Path.Combine(dir, $"{name}.json"), name, options, objects);
-        }
+            var scene = SyntheticScenePainter.Render(options, split, i);
+            RgbPng.Write(Path.Combine(dir, FileName(name, i)), scene.Size, scene.Size, scene.Rgb);
+            return scene.Objects;
+        }, progress);
+        for (var split = 0; split < splits.Length; split++)
+            WriteJson(Path.Combine(dir, $"{splits[split].Item1}.json"), splits[split].Item1, options, objects[split]);
         // Written last: its presence marks a complete folder.
-        File.WriteAllText(Path.Combine(dir, "params.json"), JsonSerializer.Serialize(new
+        GeneratedFolder.WriteMarker(dir, "params.json", new
         {
             generator_version = SyntheticScenePainter.Version,
             options.ImageSize, options.TrainImages, options.ValImages, options.NumClasses, options.MinObjects,
             options.MaxObjects, options.MinObjectSize, options.MaxObjectSize, options.CrowdFraction,
             options.MinVisibleFraction, options.Seed,
-        }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+        });
     }
 
     private static string FileName(string split, int index) => $"{split}/{index + 1:D6}.png";

@@ -72,7 +72,7 @@ public class CrowdHumanDatasetTests
     [InlineData("""{"ID": "c", "gtboxes": [""", "line 2: not valid JSON", 1, 0)]
     [InlineData("""["c"]""", "line 2: a record must be a JSON object", 1, 0)]
     [InlineData("""{"gtboxes": []}""", "line 2: missing \"ID\" (a non-empty string)", 1, 0)]
-    [InlineData("""{"ID": "nope", "gtboxes": []}""", "line 2 (ID nope): image file not found: {images}/nope.jpg or .png", 1, 0)]
+    [InlineData("""{"ID": "nope", "gtboxes": []}""", "line 2 (ID nope): image file not found: {images}/nope.jpg or .jpeg or .png", 1, 0)]
     [InlineData("""{"ID": "b", "gtboxes": []}""", "line 2 (ID b): image file cannot be decoded (not PNG/JPEG or corrupt): {images}/b.png", 1, 0)]
     [InlineData("""{"ID": "c"}""", "line 2 (ID c): missing \"gtboxes\" array", 1, 0)]
     [InlineData("""{"ID": "img,a", "gtboxes": []}""", "line 2 (ID img,a): duplicate ID, first on line 1", 1, 0)]

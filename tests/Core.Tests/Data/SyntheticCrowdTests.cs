@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Research.Core.Data;
 using Xunit;
 
@@ -6,16 +5,10 @@ namespace Research.Core.Tests.Data;
 
 public class SyntheticCrowdTests
 {
-    private static readonly SyntheticCrowdOptions Small = new() { ImageSize = 96, TrainImages = 6, ValImages = 3, Seed = 5 };
+    private static readonly SyntheticCrowdOptions Small = new() { ImageSize = 128, TrainImages = 6, ValImages = 3, Seed = 5 };
 
     /// <summary>The shipped settings with fewer images: what the statistics are designed on.</summary>
     private static readonly SyntheticCrowdOptions Preset = new() { TrainImages = 150, ValImages = 10 };
-
-    private static string TempRoot() => Path.Combine(Path.GetTempPath(), "research-data-tests", Guid.NewGuid().ToString("N"));
-
-    private static Dictionary<string, string> FileHashes(string dir) =>
-        Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-            .ToDictionary(p => Path.GetRelativePath(dir, p), p => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(p))));
 
     [Fact]
     public void RenderIsAPureFunctionOfSettingsSplitAndIndex()
@@ -32,50 +25,45 @@ public class SyntheticCrowdTests
     [Fact]
     public void SameSettingsGiveTheSameBytesAndTheCacheIsReused()
     {
-        var (r1, r2) = (TempRoot(), TempRoot());
-        try
-        {
-            var progress = new List<(int, int)>();
-            var f1 = SyntheticCrowd.Generate(Small, r1, (d, t) => progress.Add((d, t)));
-            Assert.False(f1.Reused);
-            Assert.Equal((9, 9), progress[^1]);
-            Assert.Equal($"synthetic_crowd-{Small.CacheKey()}", Path.GetFileName(f1.Directory));
-            Assert.True(SyntheticCrowd.Generate(Small, r1, (_, _) => throw new InvalidOperationException("must not regenerate")).Reused);
-            var f2 = SyntheticCrowd.Generate(Small, r2, (_, _) => { });
-            var hashes = FileHashes(f1.Directory);
-            Assert.Equal(hashes, FileHashes(f2.Directory));
-            Assert.Equal(6 + 3 + 3, hashes.Count);                               // PNGs, two odgt files, params.json
-            Assert.Contains(Path.Combine("Images", "train-000006.png"), hashes.Keys);
-            Assert.Single(Directory.GetDirectories(r1));                           // no temporary folder left
-        }
-        finally { Directory.Delete(r1, true); Directory.Delete(r2, true); }
+        using var t1 = new TempFolder();
+        using var t2 = new TempFolder();
+        var (r1, r2) = (t1.Path, t2.Path);
+        var progress = new List<(int, int)>();
+        var f1 = SyntheticCrowd.Generate(Small, r1, (d, t) => progress.Add((d, t)));
+        Assert.False(f1.Reused);
+        Assert.Equal((9, 9), progress[^1]);
+        Assert.Equal($"synthetic_crowd-{Small.CacheKey()}", Path.GetFileName(f1.Directory));
+        Assert.True(SyntheticCrowd.Generate(Small, r1, (_, _) => throw new InvalidOperationException("must not regenerate")).Reused);
+        var f2 = SyntheticCrowd.Generate(Small, r2, (_, _) => { });
+        var hashes = TempFolder.FileHashes(f1.Directory);
+        Assert.Equal(hashes, TempFolder.FileHashes(f2.Directory));
+        Assert.Equal(6 + 3 + 3, hashes.Count);                               // PNGs, two odgt files, params.json
+        Assert.Contains(Path.Combine("Images", "train-000006.png"), hashes.Keys);
+        Assert.Single(Directory.GetDirectories(r1));                           // no temporary folder left
     }
 
     [Fact]
     public void ThePresetIsCrowdedAsDesigned()
     {
-        var root = TempRoot();
-        try
-        {
-            var (train, _) = SyntheticCrowd.Load(Preset, root, progress: (_, _) => { });
-            var stats = CrowdStatistics.Of(train);
-            // Designed (measured on 2000 images: 0.49 and 0.29): NMS at 0.5 must remove a true positive for about
-            // half of the people, at 0.6 (the FCOS/ATSS test setting) for over a fifth.
-            Assert.InRange(stats.ShareOverlapping50, 0.40, 0.60);
-            Assert.InRange(stats.ShareOverlapping60, 0.20, 0.40);
-            Assert.InRange(stats.BoxesPerImage, 9, 15);
-            Assert.InRange(stats.IgnoreRegionsPerImage, 0.7, 1.3);
-            Assert.InRange(stats.PairsOverlapping50PerImage, 2.0, 6.0);
-            // Person-like: tall boxes of FPN P3–P5 sizes at 192 px.
-            var boxes = train.Images.SelectMany(i => i.TrainingAnnotations).ToList();
-            Assert.All(boxes, a => Assert.InRange(a.Height, 1, 110));
-            var unclipped = Enumerable.Range(0, 20).SelectMany(i => SyntheticCrowdPainter.Render(Preset, 0, i).People).ToList();
-            Assert.All(unclipped, p => Assert.InRange(p.Full.Height, 0.93 * 16 * 0.88, 1.07 * 90 * 1.12));
-            Assert.All(unclipped, p => Assert.InRange(p.Full.Width / p.Full.Height, 0.4 * 0.9, 0.4 * 1.1));
-            Assert.All(unclipped, p => Assert.True(p.VisibleFraction >= 0.25, $"visible {p.VisibleFraction}"));
-            Assert.Contains(unclipped, p => p.VisibleFraction < 0.5);
-        }
-        finally { Directory.Delete(root, true); }
+        using var temp = new TempFolder();
+        var root = temp.Path;
+        var (train, _) = SyntheticCrowd.Load(Preset, root, progress: (_, _) => { });
+        var stats = CrowdStatistics.Of(train);
+        // Designed (measured on 2000 images: 0.49 and 0.29): NMS at 0.5 must remove a true positive for about
+        // half of the people, at 0.6 (the FCOS/ATSS test setting) for over a fifth.
+        Assert.InRange(stats.ShareOverlapping50, 0.40, 0.60);
+        Assert.InRange(stats.ShareOverlapping60, 0.20, 0.40);
+        Assert.InRange(stats.BoxesPerImage, 9, 15);
+        Assert.InRange(stats.IgnoreRegionsPerImage, 0.7, 1.3);
+        Assert.InRange(stats.PairsOverlapping50PerImage, 2.0, 6.0);
+        // Person-like: tall boxes of FPN P3–P5 sizes at 192 px.
+        var boxes = train.Images.SelectMany(i => i.TrainingAnnotations).ToList();
+        Assert.All(boxes, a => Assert.InRange(a.Height, 1, 110));
+        var unclipped = Enumerable.Range(0, 20).SelectMany(i => SyntheticCrowdPainter.Render(Preset, 0, i).People).ToList();
+        Assert.All(unclipped, p => Assert.InRange(p.Full.Height, 0.93 * 16 * 0.88, 1.07 * 90 * 1.12));
+        Assert.All(unclipped, p => Assert.InRange(p.Full.Width / p.Full.Height, 0.4 * 0.9, 0.4 * 1.1));
+        Assert.All(unclipped, p => Assert.True(p.VisibleFraction >= 0.25, $"visible {p.VisibleFraction}"));
+        Assert.Contains(unclipped, p => p.VisibleFraction < 0.5);
     }
 
     [Fact]
@@ -95,38 +83,35 @@ public class SyntheticCrowdTests
     [Fact]
     public void TheOdgtFilesReadBackThroughTheCrowdHumanReader()
     {
-        var root = TempRoot();
-        try
+        using var temp = new TempFolder();
+        var root = temp.Path;
+        var files = SyntheticCrowd.Generate(Small, root, (_, _) => { });
+        var full = CrowdHumanDataset.Load(files.TrainOdgt, files.ImageDir);
+        var visible = CrowdHumanDataset.Load(files.TrainOdgt, files.ImageDir, new CrowdHumanLoadOptions { Box = CrowdHumanBox.Visible });
+        Assert.Equal(6, full.Images.Count);
+        Assert.Equal(3, CrowdHumanDataset.Load(files.ValOdgt, files.ImageDir).Images.Count);
+        for (var i = 0; i < 6; i++)
         {
-            var files = SyntheticCrowd.Generate(Small, root, (_, _) => { });
-            var full = CrowdHumanDataset.Load(files.TrainOdgt, files.ImageDir);
-            var visible = CrowdHumanDataset.Load(files.TrainOdgt, files.ImageDir, new CrowdHumanLoadOptions { Box = CrowdHumanBox.Visible });
-            Assert.Equal(6, full.Images.Count);
-            Assert.Equal(3, CrowdHumanDataset.Load(files.ValOdgt, files.ImageDir).Images.Count);
-            for (var i = 0; i < 6; i++)
+            var scene = SyntheticCrowdPainter.Render(Small, 0, i);
+            var image = full.Images[i];
+            Assert.Equal(SyntheticCrowd.ImageId("train", i), image.SourceId);
+            Assert.Equal((128, 128), (image.Width, image.Height));     // from the PNG header: the files have no sizes
+            // People first (nearest first), then the ignore regions; full boxes clipped to the image.
+            var expected = scene.People.Select(p => (p.Full.Clip(128, 128), false)).Concat(scene.IgnoreRegions.Select(r => (r, true))).ToList();
+            Assert.Equal(expected.Count, image.Annotations.Count);
+            foreach (var (a, (box, crowd)) in image.Annotations.Zip(expected))
             {
-                var scene = SyntheticCrowdPainter.Render(Small, 0, i);
-                var image = full.Images[i];
-                Assert.Equal(SyntheticCrowd.ImageId("train", i), image.SourceId);
-                Assert.Equal((96, 96), (image.Width, image.Height));     // from the PNG header: the files have no sizes
-                // People first (nearest first), then the ignore regions; full boxes clipped to the image.
-                var expected = scene.People.Select(p => (p.Full.Clip(96, 96), false)).Concat(scene.IgnoreRegions.Select(r => (r, true))).ToList();
-                Assert.Equal(expected.Count, image.Annotations.Count);
-                foreach (var (a, (box, crowd)) in image.Annotations.Zip(expected))
-                {
-                    Assert.Equal(crowd, a.IsCrowd);
-                    // Written with 3 decimals: x and w rounded apart.
-                    Assert.Equal(box.X1, a.X, 0.0005);
-                    Assert.Equal(box.Y2, a.Y + a.Height, 0.001);
-                }
-                foreach (var (f, v) in image.Annotations.Zip(visible.Images[i].Annotations))
-                    Assert.True(v.X >= f.X - 1e-3 && v.Y >= f.Y - 1e-3 && v.X + v.Width <= f.X + f.Width + 1e-3 && v.Y + v.Height <= f.Y + f.Height + 1e-3);
+                Assert.Equal(crowd, a.IsCrowd);
+                // Written with 3 decimals: x and w rounded apart.
+                Assert.Equal(box.X1, a.X, 0.0005);
+                Assert.Equal(box.Y2, a.Y + a.Height, 0.001);
             }
-            // Pixels: the loaded image decodes to what was painted.
-            var decoded = ImageDecoder.DecodeRgb(full.Images[0].Path);
-            Assert.Equal(SyntheticCrowdPainter.Render(Small, 0, 0).Rgb, decoded.Rgb);
+            foreach (var (f, v) in image.Annotations.Zip(visible.Images[i].Annotations))
+                Assert.True(v.X >= f.X - 1e-3 && v.Y >= f.Y - 1e-3 && v.X + v.Width <= f.X + f.Width + 1e-3 && v.Y + v.Height <= f.Y + f.Height + 1e-3);
         }
-        finally { Directory.Delete(root, true); }
+        // Pixels: the loaded image decodes to what was painted.
+        var decoded = ImageDecoder.DecodeRgb(full.Images[0].Path);
+        Assert.Equal(SyntheticCrowdPainter.Render(Small, 0, 0).Rgb, decoded.Rgb);
     }
 
     [Fact]
@@ -140,7 +125,7 @@ public class SyntheticCrowdTests
             Small with { MinVisibleFraction = 0.3 }, Small with { Seed = 0 },
         }.Select(o => o.CacheKey()).ToList();
         Assert.Equal(keys.Count, keys.Distinct().Count());
-        var e = Assert.Throws<ArgumentException>(() => SyntheticCrowd.Generate(Small with { MaxSpacing = 0.05 }, TempRoot()));
+        var e = Assert.Throws<ArgumentException>(() => SyntheticCrowd.Generate(Small with { MaxSpacing = 0.05 }, TempFolder.NewPath()));
         Assert.Equal("data.synthetic_crowd.max_spacing must be in [min_spacing, 2], got 0.05", e.Message);
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Research.Core.Data;
 using Xunit;
 
@@ -7,12 +6,6 @@ namespace Research.Core.Tests.Data;
 public class SyntheticDatasetTests
 {
     private static readonly SyntheticSceneOptions Small = new() { ImageSize = 96, TrainImages = 8, ValImages = 4, Seed = 5 };
-
-    private static string TempRoot() => Path.Combine(Path.GetTempPath(), "research-data-tests", Guid.NewGuid().ToString("N"));
-
-    private static Dictionary<string, string> FileHashes(string dir) =>
-        Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-            .ToDictionary(p => Path.GetRelativePath(dir, p), p => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(p))));
 
     [Fact]
     public void RenderIsAPureFunctionOfSettingsSplitAndIndex()
@@ -29,7 +22,7 @@ public class SyntheticDatasetTests
     [Fact]
     public void GeneratedJsonLoadsThroughTheCocoLoaderWithBoxesInsideTheImages()
     {
-        var root = TempRoot();
+        var root = TempFolder.NewPath();
         try
         {
             var (train, val) = SyntheticDataset.Load(Small, root, (_, _) => { });
@@ -66,7 +59,7 @@ public class SyntheticDatasetTests
     [Fact]
     public void SameSettingsGiveTheSameBytesAndTheCacheIsReused()
     {
-        var (r1, r2) = (TempRoot(), TempRoot());
+        var (r1, r2) = (TempFolder.NewPath(), TempFolder.NewPath());
         try
         {
             var progress = new List<(int, int)>();
@@ -77,8 +70,8 @@ public class SyntheticDatasetTests
             var f1Again = SyntheticDataset.Generate(Small, r1, (_, _) => throw new InvalidOperationException("must not regenerate"));
             Assert.True(f1Again.Reused);
             var f2 = SyntheticDataset.Generate(Small, r2, (_, _) => { });
-            Assert.Equal(FileHashes(f1.Directory), FileHashes(f2.Directory));
-            Assert.Equal(8 + 4 + 3, FileHashes(f1.Directory).Count);
+            Assert.Equal(TempFolder.FileHashes(f1.Directory), TempFolder.FileHashes(f2.Directory));
+            Assert.Equal(8 + 4 + 3, TempFolder.FileHashes(f1.Directory).Count);
             // Only the completed folder exists: no temporary left behind.
             Assert.Single(Directory.GetDirectories(r1));
         }
@@ -88,7 +81,7 @@ public class SyntheticDatasetTests
     [Fact]
     public void AnInterruptedGenerationIsNotReused()
     {
-        var root = TempRoot();
+        var root = TempFolder.NewPath();
         try
         {
             var partial = Path.Combine(root, $"synthetic-{Small.CacheKey()}");
@@ -111,7 +104,7 @@ public class SyntheticDatasetTests
             Small with { CrowdFraction = 0.4 }, Small with { MinVisibleFraction = 0.6 }, Small with { Seed = 0 },
         }.Select(o => o.CacheKey()).ToList();
         Assert.Equal(keys.Count, keys.Distinct().Count());
-        var e = Assert.Throws<ArgumentException>(() => SyntheticDataset.Generate(Small with { NumClasses = 9 }, TempRoot()));
+        var e = Assert.Throws<ArgumentException>(() => SyntheticDataset.Generate(Small with { NumClasses = 9 }, TempFolder.NewPath()));
         Assert.Equal("data.synthetic.num_classes must be in 1..6, got 9", e.Message);
     }
 
