@@ -150,7 +150,8 @@ let buildModel (cfg: ExperimentConfig) : DenseDetector =
             fcos = FcosOptions(CenterSamplingRadius = m.Fcos.CenterSamplingRadius, SizeBounds = (m.Fcos.SizeBounds |> Array.ofList), RegWeight = m.Fcos.RegWeight),
             atss = AtssOptions(AnchorScale = m.Atss.AnchorScale, TopK = m.Atss.Topk, RegWeight = m.Atss.RegWeight),
             focalAlpha = m.Loss.FocalAlpha, focalGamma = m.Loss.FocalGamma,
-            normalization = Option.toObj normalization, sizeDivisibility = cfg.Input.SizeDivisibility)
+            normalization = Option.toObj normalization, sizeDivisibility = cfg.Input.SizeDivisibility,
+            ignoreRegions = (cfg.Input.IgnoreRegions = Ignore))
         :> DenseDetector
     | _ ->
         new Defcn(
@@ -169,7 +170,8 @@ let buildModel (cfg: ExperimentConfig) : DenseDetector =
                                        | Anchor -> OneToOneRule.Anchor
                                        | _ -> OneToOneRule.Poto)),
             loss = DefcnLossOptions(FocalAlpha = m.Loss.FocalAlpha, FocalGamma = m.Loss.FocalGamma, RegWeight = m.Loss.RegWeight),
-            auxiliaryLoss = m.Loss.Aux, normalization = Option.toObj normalization, sizeDivisibility = cfg.Input.SizeDivisibility)
+            auxiliaryLoss = m.Loss.Aux, normalization = Option.toObj normalization, sizeDivisibility = cfg.Input.SizeDivisibility,
+            ignoreRegions = (cfg.Input.IgnoreRegions = Ignore))
         :> DenseDetector
 
 /// Where a run writes: `output.dir/<run name>` (a sweep child's name, else the config's `name`), with
@@ -265,8 +267,6 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
                 let train, valSet = loadData cfg
                 eprintfn "%s" (describe cfg model train valSet)
                 crowdSummary cfg train valSet |> Option.iter (eprintfn "%s")
-                if cfg.Input.IgnoreRegions = Ignore then
-                    eprintfn "warning: input.ignore_regions = ignore: the ignore boxes reach the batches, but no assignment rule reads them yet, so they still train as background"
                 let input = inputOptions cfg
                 let data = new TrainBatchSource(train, input, cfg.Solver.BatchSize, dataSeed) :> IBatchSource
                 let evaluator =
@@ -312,7 +312,7 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
             match result.LastEvaluation with
             | null -> ()
             | metrics ->
-                let headline (key: string) = key.EndsWith "/AP50" || key.EndsWith "/AP" || key.EndsWith "/success_auc" || key.EndsWith "/precision_20"
+                let headline (key: string) = key.EndsWith "/AP50" || key.EndsWith "/AP" || key.EndsWith "/mMR" || key.EndsWith "/recall" || key.EndsWith "/success_auc" || key.EndsWith "/precision_20"
                 let line = metrics |> Seq.filter (fun kv -> headline kv.Key) |> Seq.map (fun kv -> sprintf "%s %.4f" kv.Key kv.Value)
                 eprintfn "%s: %s" cfg.Name (String.Join(", ", line))
             run.End(RunStatus.Finished)

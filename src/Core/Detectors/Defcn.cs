@@ -38,10 +38,13 @@ public sealed class Defcn : DenseDetector
     /// reference's ranges for the backbone's levels.</param>
     /// <param name="centerTopK">The center rule's nearest shifts per level (config <c>model.center.distance_topk</c>).</param>
     /// <param name="anchorSizes">The anchor rule's anchor side per level (config <c>model.anchor.sizes</c>); null = 4 × stride.</param>
+    /// <param name="ignoreRegions">Mark background shifts inside the targets' ignore regions −1 (<see cref="IgnoreRegionRule"/>,
+    /// config <c>input.ignore_regions: ignore</c>); false = they train as background, as the official variants.</param>
     public Defcn(Module<Tensor, Tensor[]> backbone, int numClasses, HeadOptions? head = null, FilterOptions? filter = null,
         InferenceSettings? inference = null, PotoOptions? poto = null, DefcnLossOptions? loss = null, bool auxiliaryLoss = true,
         PixelNormalization? normalization = null, double shiftOffset = 0.5, int sizeDivisibility = 32,
-        IReadOnlyList<(double Low, double High)>? center = null, int centerTopK = 1, IReadOnlyList<double>? anchorSizes = null)
+        IReadOnlyList<(double Low, double High)>? center = null, int centerTopK = 1, IReadOnlyList<double>? anchorSizes = null,
+        bool ignoreRegions = false)
         : base(nameof(Defcn), backbone,
                shapes => new DefcnHead(shapes, numClasses, head, filter, anchorDeltas: (poto ?? PotoOptions.Reference).Rule == OneToOneRule.Anchor),
                normalization, shiftOffset, sizeDivisibility)
@@ -75,7 +78,12 @@ public sealed class Defcn : DenseDetector
                 numClasses, centerTopK),
             _ => new PotoAssigner(strides, numClasses, Poto.Alpha, Poto.CenterSamplingRadius),
         };
-        var auxiliary = auxiliaryLoss ? new AuxAssigner(numClasses, Poto.Alpha, Poto.AuxTopK) : null;
+        IAssignmentRule? auxiliary = auxiliaryLoss ? new AuxAssigner(numClasses, Poto.Alpha, Poto.AuxTopK) : null;
+        if (ignoreRegions)
+        {
+            oneToOne = new IgnoreRegionRule(oneToOne, numClasses);
+            if (auxiliary is not null) auxiliary = new IgnoreRegionRule(auxiliary, numClasses);
+        }
         _criterion = new DefcnCriterion(oneToOne, auxiliary, losses, anchors);
         PostProcessor = new DetectionPostProcessor(InferenceSettings, anchors);
     }

@@ -72,9 +72,11 @@ public sealed class Fcos : DenseDetector
     /// <param name="normalization">Pixel normalisation of raw batches; null when batches arrive normalised.</param>
     /// <param name="shiftOffset">Shift offset in strides (0.5).</param>
     /// <param name="sizeDivisibility">Input padding multiple (32).</param>
+    /// <param name="ignoreRegions">Mark background shifts inside the targets' ignore regions −1 (<see cref="IgnoreRegionRule"/>).</param>
     public Fcos(Module<Tensor, Tensor[]> backbone, int numClasses, OneToManyRule rule = OneToManyRule.Fcos, bool centerness = true,
         HeadOptions? head = null, InferenceSettings? inference = null, FcosOptions? fcos = null, AtssOptions? atss = null,
-        double focalAlpha = 0.25, double focalGamma = 2.0, PixelNormalization? normalization = null, double shiftOffset = 0.5, int sizeDivisibility = 32)
+        double focalAlpha = 0.25, double focalGamma = 2.0, PixelNormalization? normalization = null, double shiftOffset = 0.5, int sizeDivisibility = 32,
+        bool ignoreRegions = false)
         : base(nameof(Fcos), backbone,
                shapes => new DefcnHead(shapes, numClasses, head, FilterOptions.Reference with { Enabled = false }, withCenterness: centerness),
                normalization, shiftOffset, sizeDivisibility)
@@ -100,6 +102,7 @@ public sealed class Fcos : DenseDetector
             assigner = new FcosAssigner(strides, CenterRuleAssigner.RangesFromBounds(bounds), numClasses, f.CenterSamplingRadius);
             regWeight = f.RegWeight;
         }
+        if (ignoreRegions) assigner = new IgnoreRegionRule(assigner, numClasses);
         Criterion = new FcosCriterion(assigner, centerness, regWeight, focalAlpha, focalGamma);
         PostProcessor = new DetectionPostProcessor(InferenceSettings);
     }

@@ -35,6 +35,7 @@ public sealed class DetectionValidation
     private readonly int _pictures;
     private readonly double _pictureScoreThresh;
     private readonly bool _drawAssignment;
+    private readonly CrowdHumanGroundTruth? _crowd;
 
     /// <summary>
     /// Creates the loop; the ground truth is read once from the dataset's annotation file (COCO json) or taken
@@ -57,7 +58,24 @@ public sealed class DetectionValidation
         _pictures = Math.Max(0, pictures);
         _pictureScoreThresh = pictureScoreThresh;
         _groundTruth = dataset.IsCocoJson ? CocoGroundTruth.Load(dataset.AnnotationFile) : GroundTruthOf(dataset);
+        _crowd = dataset.Images.All(i => i.SourceId is not null) ? CrowdGroundTruthOf(dataset) : null;
     }
+
+    /// <summary>
+    /// CrowdHuman-style data (every image has an .odgt ID): its persons and ignore regions for the official CrowdHuman
+    /// metrics (<see cref="CrowdHumanEvaluator"/>). The boxes are the dataset's, already clipped to the image, which the
+    /// evaluator's own clipping leaves as they are; a box lying wholly outside its image was dropped at load time (the
+    /// official tool would keep it as a 1-px sliver no detection can match).
+    /// </summary>
+    private static CrowdHumanGroundTruth CrowdGroundTruthOf(CocoDataset dataset) => new(
+        dataset.Images.Select(i => new CrowdHumanImage(i.SourceId!, i.Width, i.Height,
+            i.Annotations.Select(a => new CrowdHumanGtBox(a.X, a.Y, a.X + a.Width, a.Y + a.Height,
+                a.IsCrowd ? CrowdHumanGtKind.Ignore : CrowdHumanGtKind.Person)).ToArray())),
+        dataset.AnnotationFile);
+
+    /// <summary>The CrowdHuman prefix of an evaluation variant: <c>bbox/</c> → <c>crowd/</c>, <c>bbox_nms/</c> → <c>crowd_nms/</c>.</summary>
+    public static string CrowdPrefix(string variantPrefix) =>
+        variantPrefix.StartsWith("bbox", StringComparison.Ordinal) ? "crowd" + variantPrefix["bbox".Length..] : "crowd_" + variantPrefix;
 
     /// <summary>
     /// The COCO ground truth of a dataset read from another format (CrowdHuman): its records, crowd (ignore)
@@ -81,6 +99,7 @@ public sealed class DetectionValidation
         Directory.CreateDirectory(outputDir);
         var settings = _variants.Select(v => v.Settings).ToArray();
         var results = _variants.Select(_ => new List<CocoDetection>()).ToArray();
+        var crowdResults = _variants.Select(_ => new List<CrowdHumanDetection>()).ToArray();
         var pictureDets = new Dictionary<long, IReadOnlyList<DrawnBox>>();
         var files = new List<string>();
         var drawAssignment = _drawAssignment && _pictures > 0;
@@ -97,7 +116,7 @@ public sealed class DetectionValidation
                 for (var i = 0; i < perVariant[v].Count; i++)
                 {
                     using var dets = perVariant[v][i];
-                    Collect(b.ImageIds[i], dets, results[v]);
+                    Collect(b.ImageIds[i], dets, results[v], _crowd is null ? null : crowdResults[v]);
                     if (v == 0 && pictureDets.Count < _pictures)
                         pictureDets[b.ImageIds[i]] = DetectionPicture.FromTensors(dets.Boxes.cpu(), dets.Classes.cpu(), dets.Scores.cpu());
                 }
@@ -111,6 +130,12 @@ public sealed class DetectionValidation
             var prefix = _variants[v].Prefix;
             var result = CocoEvaluator.Evaluate(_groundTruth, results[v], $"{prefix} detections");
             foreach (var (k, value) in result.ToMetrics(prefix)) metrics[k] = value;
+            if (_crowd is not null)
+            {
+                // The official CrowdHuman metrics (AP50, mMR, recall) of the same detections, class-agnostic as the tool is.
+                var crowd = CrowdHumanEvaluator.Evaluate(_crowd, crowdResults[v], $"{prefix} detections");
+                foreach (var (k, value) in crowd.ToMetrics(CrowdPrefix(prefix))) metrics[k] = value;
+            }
             var json = Path.Combine(outputDir, $"detections_{prefix.TrimEnd('/').Replace('/', '_')}.json");
             CocoDetections.Save(json, results[v]);
             files.Add(json);
@@ -161,7 +186,7 @@ public sealed class DetectionValidation
         });
         return png;
     }
-    private void Collect(long imageId, Detections dets, List<CocoDetection> into)
+    private void Collect(long imageId, Detections dets, List<CocoDetection> into, List<CrowdHumanDetection>? crowd)
     {
         var boxes = HostCopy.Floats(dets.Boxes);     // (D, 4) XYXY, original frame
         var scores = HostCopy.Floats(dets.Scores);   // (D)
@@ -169,5 +194,9 @@ public sealed class DetectionValidation
         for (var d = 0; d < scores.Length; d++)
             into.Add(CocoDetection.FromXyxy(imageId, _dataset.ToCategoryId((int)classes[d]),
                 boxes[4 * d], boxes[4 * d + 1], boxes[4 * d + 2], boxes[4 * d + 3], scores[d]));
+        if (crowd is null) return;
+        var id = _dataset.Image(imageId).SourceId!;
+        for (var d = 0; d < scores.Length; d++)
+            crowd.Add(CrowdHumanDetection.FromXyxy(id, boxes[4 * d], boxes[4 * d + 1], boxes[4 * d + 2], boxes[4 * d + 3], scores[d]));
     }
 }
