@@ -22,7 +22,9 @@ public sealed record DetectorEvaluationReport(IReadOnlyDictionary<string, double
 /// <see cref="DenseDetector.Predict(ImageBatch, IReadOnlyList{InferenceSettings})"/> (each image alone, one forward
 /// pass decoded by every variant — e.g. without NMS, the DeFCN setting, and with NMS, to show the NMS-free claim
 /// honestly), each variant's detections scored with pycocotools semantics (<see cref="CocoEvaluator"/>, which sees
-/// detections and ground truth only). Writes each variant's results json, a few pictures of detections next to
+/// detections and ground truth only) and, on CrowdHuman-style data (every image has an .odgt ID), also with the
+/// official CrowdHuman evaluator (<c>crowd/AP50</c>, <c>crowd/mMR</c>, <c>crowd/recall</c>; <c>crowd_nms/</c> for
+/// <c>bbox_nms/</c>). Writes each variant's results json, a few pictures of detections next to
 /// the ground truth and, when asked, the first image's assignment by the detector's own rule.
 /// </summary>
 public sealed class DetectionValidation
