@@ -58,12 +58,11 @@ public sealed class CenterRuleAssigner : IAssignmentRule
         var shifts = predictions.Shifts;                                                        // (R, 2)
         long R = shifts.shape[0];
         var slices = LevelSlices(shifts, predictions.LevelSizes);
-        var osi = cat(slices.Select((s, l) => tensor(new[] { (float)_sizeRanges[l].Low, (float)_sizeRanges[l].High }, device: shifts.device)
-            .unsqueeze(0).expand(s.Count, -1)).ToArray(), 0);                                  // (R, 2)
+        var osi = SizeRangePerShift(shifts, slices, _sizeRanges);                                // (R, 2)
         var result = AssignPerImage(predictions, targets, _numClasses, boxes =>
         {
             var maxDeltas = Deltas(shifts, boxes.unsqueeze(1)).max(2).values;                  // (M, R)
-            var cared = maxDeltas.ge(osi[TensorIndex.Colon, 0].unsqueeze(0)).logical_and(maxDeltas.le(osi[TensorIndex.Colon, 1].unsqueeze(0)));
+            var cared = InSizeRange(maxDeltas, osi);
             var centers = Centers(boxes);                                                      // (M, 2)
             var candidates = new List<Tensor>();
             foreach (var (start, count) in slices)

@@ -53,6 +53,15 @@ internal static class DenseRuleMath
         return slices;
     }
 
+    /// <summary>The [low, high] size range (R, 2) float32 of every shift: its level's range (OBJECT_SIZES_OF_INTEREST).</summary>
+    public static Tensor SizeRangePerShift(Tensor shifts, (long Start, long Count)[] slices, IReadOnlyList<(double Low, double High)> ranges) =>
+        cat(slices.Select((s, l) => tensor(new[] { (float)ranges[l].Low, (float)ranges[l].High }, device: shifts.device)
+            .unsqueeze(0).expand(s.Count, -1)).ToArray(), 0);
+
+    /// <summary>Whether each largest distance (M, R) lies in its shift's range (R, 2), inclusive at both ends as the reference.</summary>
+    public static Tensor InSizeRange(Tensor maxDeltas, Tensor ranges) =>
+        maxDeltas.ge(ranges[TensorIndex.Colon, 0].unsqueeze(0)).logical_and(maxDeltas.le(ranges[TensorIndex.Colon, 1].unsqueeze(0)));
+
     /// <summary>
     /// The pairs (GT, shift) of foreground shifts: <paramref name="foreground"/> (R) bool, <paramref name="matched"/> (R)
     /// the GT of every shift; sorted by GT, then shift.

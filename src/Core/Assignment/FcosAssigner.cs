@@ -53,8 +53,7 @@ public sealed class FcosAssigner : IAssignmentRule
         var shifts = predictions.Shifts;                                                        // (R, 2)
         long R = shifts.shape[0];
         var slices = LevelSlices(shifts, predictions.LevelSizes);
-        var osi = cat(slices.Select((s, l) => tensor(new[] { (float)_sizeRanges[l].Low, (float)_sizeRanges[l].High }, device: shifts.device)
-            .unsqueeze(0).expand(s.Count, -1)).ToArray(), 0);                                  // (R, 2)
+        var osi = SizeRangePerShift(shifts, slices, _sizeRanges);                                // (R, 2)
         var result = AssignPerImage(predictions, targets, _numClasses, boxes =>
         {
             var deltas = Deltas(shifts, boxes.unsqueeze(1));                                   // (M, R, 4)
@@ -78,7 +77,7 @@ public sealed class FcosAssigner : IAssignmentRule
                 inBoxes = deltas.min(-1).values.gt(0);
             }
             var maxDeltas = deltas.max(-1).values;                                             // (M, R)
-            var cared = maxDeltas.ge(osi[TensorIndex.Colon, 0].unsqueeze(0)).logical_and(maxDeltas.le(osi[TensorIndex.Colon, 1].unsqueeze(0)));
+            var cared = InSizeRange(maxDeltas, osi);
             var area = Areas(boxes).unsqueeze(1).repeat(new long[] { 1, R })
                 .masked_fill(inBoxes.logical_not(), double.PositiveInfinity)
                 .masked_fill(cared.logical_not(), double.PositiveInfinity);                   // (M, R)
