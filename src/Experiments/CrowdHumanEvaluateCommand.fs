@@ -25,14 +25,11 @@ CrowdHuman evaluation with the official tool's rules (cvpods crowdhumantools.py,
   --json         print one JSON object (the three metrics, positives, images, detections, ranked, notes) instead
 Prints crowd/AP50, crowd/mMR and crowd/recall (fractions; lower mMR is better). Exit code 0, or 2 for bad arguments or files."""
 
-let private imageExtensions = [ ".jpg"; ".jpeg"; ".png" ]
-
 /// The upright (width, height) of the image of an ID in `dir`, from its file header.
 let imageSize (dir: string) (id: string) : Nullable<struct (int * int)> =
-    match imageExtensions |> List.map (fun ext -> Path.Combine(dir, id + ext)) |> List.tryFind File.Exists with
-    | Some path ->
-        Nullable(ImageDecoder.ReadUprightSize path)
-    | None -> raise (DatasetException(sprintf "--images %s: no image file for ID %s (looked for %s.jpg, .jpeg, .png)" dir id id))
+    match CrowdHumanDataset.FindImage(dir, id) with
+    | null -> raise (DatasetException(sprintf "--images %s: no image file for ID %s (looked for %s.jpg, .jpeg, .png)" dir id id))
+    | path -> Nullable(ImageDecoder.ReadUprightSize path)
 
 type private Options = { Files: string list; Images: string option; Visible: bool; Json: bool }
 
