@@ -105,11 +105,20 @@ let runAll (plan: SweepPlan) : int =
         | Some p -> eprintfn "[%d/%d] %s: already FINISHED as run %s, skipped" (child.Index + 1) plan.Children.Length child.Name p.RunId
         | None ->
             eprintfn "[%d/%d] %s: %s" (child.Index + 1) plan.Children.Length child.Name (String.Join(" ", child.Overrides))
+            // A child stopped earlier (signal, kill -9, requeue) left its run id and checkpoints in its output
+            // folder: it resumes into that run instead of starting over.
+            let folder = Run.outputFolder child.Resolved.Config (Some child.Name)
+            let resolved =
+                if not child.Resolved.Config.Resume && (Run.unfinishedRunOf tracker folder).IsSome then
+                    eprintfn "[%d/%d] %s: resuming the stopped attempt in %s" (child.Index + 1) plan.Children.Length child.Name folder
+                    { child.Resolved with Config = { child.Resolved.Config with Resume = true } }
+                else child.Resolved
             let code =
-                Run.guarded (fun () -> fst (Run.execute child.Resolved tracker (Some parentId) (Some child.Name) (tags child)))
-            if code = Run.InterruptedExitCode then
+                Run.guarded (fun () -> fst (Run.execute resolved tracker (Some parentId) (Some child.Name) (tags child)))
+            if Run.isStopExitCode code then
                 tracker.Store.UpdateRun(parentId, RunStatus.Killed, Nullable(nowMs ()))
-                exit Run.InterruptedExitCode
+                eprintfn "sweep '%s' stopped; run the same command again to continue (finished children are skipped, the stopped one resumes)" plan.Name
+                exit code
             if code <> 0 then
                 eprintfn "[%d/%d] %s FAILED (exit %d); the other children go on" (child.Index + 1) plan.Children.Length child.Name code
     closeParent tracker plan parentId

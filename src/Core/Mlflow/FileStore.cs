@@ -182,6 +182,20 @@ public sealed partial class FileStore : ITrackingStore, IDisposable
         }
     }
 
+    /// <summary>Sets a run back to RUNNING with no end time (a resumed training continues it).</summary>
+    public void ReopenRun(string runId)
+    {
+        lock (_gate)
+        {
+            var runDir = RunDir(runId);
+            RewriteRunMeta(runDir, meta =>
+            {
+                meta["status"] = (long)RunStatus.Running;
+                meta["end_time"] = null;
+            });
+        }
+    }
+
     /// <summary>Closes the open metric files of a run (call when it ends; later logging reopens them).</summary>
     public void CloseRun(string runId)
     {

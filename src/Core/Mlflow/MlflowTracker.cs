@@ -83,6 +83,42 @@ public sealed class MlflowTracker : IDisposable
         };
     }
 
+    /// <summary>
+    /// Reopens run <paramref name="runId"/> of this store to continue it (a resumed training): its status goes
+    /// back to RUNNING, its params and tags are known (re-logging the same values is a no-op), and metric
+    /// points at a step the run already holds for that key, or an earlier one, are skipped
+    /// (<see cref="TrackedRun.SkippedMetricPoints"/>), so no step is written twice. Throws
+    /// <see cref="TrackingException"/> when the run does not exist or is deleted, and
+    /// <see cref="TrackingUnavailableException"/> when the server cannot be reached.
+    /// </summary>
+    public TrackedRun ResumeRun(string runId)
+    {
+        MlflowNames.ValidateRunId(runId);
+        var record = Store.GetRun(runId) ?? throw new TrackingException($"run {runId} does not exist in {Store.Uri}");
+        if (record.Info.LifecycleStage != "active") throw new TrackingException($"run {runId} in {Store.Uri} is deleted");
+        var experiment = Store.ListExperiments().FirstOrDefault(e => e.ExperimentId == record.Info.ExperimentId)
+            ?? throw new TrackingException($"the experiment {record.Info.ExperimentId} of run {runId} does not exist in {Store.Uri}");
+        if (experiment.LifecycleStage != "active") throw new TrackingException($"the experiment '{experiment.Name}' of run {runId} in {Store.Uri} is deleted");
+        var loggedSteps = record.Metrics.ToDictionary(kv => kv.Key, kv => kv.Value.Step, StringComparer.Ordinal);
+        var tags = new Dictionary<string, string>(record.Tags, StringComparer.Ordinal);
+        var info = record.Info with { Status = RunStatus.Running, EndTime = null };
+        switch (Store)
+        {
+            case FileStore fs:
+                fs.ReopenRun(runId);
+                return new TrackedRun(new FileRunWriter(fs, info, Options.Warn, isFallback: false), experiment.Name, tags, Options, record.Params, loggedSteps);
+            case MlflowRestClient client:
+                client.UpdateRun(runId, RunStatus.Running, null);
+                TrackedRun? run = null;
+                var writer = new BufferedRestWriter(client, info, Options,
+                    () => new FallbackSeed(experiment.Name, record.Name ?? runId, record.Info.StartTime, run!.ParamsSnapshot(), run.TagsSnapshot()),
+                    message => (run?.WarnSink ?? Options.Warn)(message));
+                return run = new TrackedRun(writer, experiment.Name, tags, Options, record.Params, loggedSteps);
+            default:
+                throw new InvalidOperationException("unknown store");
+        }
+    }
+
     /// <summary>Starts a nested run under <paramref name="parent"/> (in the local fallback store when the parent started there).</summary>
     public TrackedRun StartChildRun(TrackedRun parent, string? runName = null, IReadOnlyDictionary<string, string>? tags = null)
     {

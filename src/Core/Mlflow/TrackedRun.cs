@@ -8,7 +8,8 @@ namespace Research.Core.Mlflow;
 /// <see cref="TrackingException"/> names the bad key); storing never throws: failures become warnings
 /// (<see cref="Warnings"/>), and with a server, outages are buffered and then fall back to a local store.
 /// End it with <see cref="End"/>; disposing a run that was not ended marks it FAILED (an exception escaped);
-/// <see cref="EndOnInterrupt"/> marks it KILLED on Ctrl-C or SIGTERM. Thread-safe.
+/// <see cref="EndOnInterrupt"/> marks it KILLED on Ctrl-C or SIGTERM. A run can be reopened to continue it
+/// (<see cref="MlflowTracker.ResumeRun"/>): points at steps it already holds are then skipped. Thread-safe.
 /// </summary>
 public sealed class TrackedRun : IMetricSink, IDisposable
 {
@@ -25,10 +26,16 @@ public sealed class TrackedRun : IMetricSink, IDisposable
     private readonly TimeSpan _endFlushTimeout;
     private readonly string _staging;
     private RunStatus? _endStatus;
+    private readonly IReadOnlyDictionary<string, long> _loggedSteps;
+    private long _skippedPoints;
 
-    internal TrackedRun(IRunWriter writer, string experimentName, IReadOnlyDictionary<string, string> tags, TrackingOptions options)
+    internal TrackedRun(IRunWriter writer, string experimentName, IReadOnlyDictionary<string, string> tags, TrackingOptions options,
+        IReadOnlyDictionary<string, string>? priorParams = null, IReadOnlyDictionary<string, long>? loggedSteps = null)
     {
         _writer = writer;
+        _loggedSteps = loggedSteps ?? new Dictionary<string, long>();
+        IsResumed = loggedSteps is not null;
+        if (priorParams is not null) foreach (var (k, v) in priorParams) _params[k] = v;
         ExperimentName = experimentName;
         _tags = new Dictionary<string, string>(tags, StringComparer.Ordinal);
         _endFlushTimeout = options.EndFlushTimeout;
@@ -69,6 +76,15 @@ public sealed class TrackedRun : IMetricSink, IDisposable
     /// <summary>The status the run was ended with, or null while it runs.</summary>
     public RunStatus? EndStatus { get { lock (_gate) return _endStatus; } }
 
+    /// <summary>True for a run reopened with <see cref="MlflowTracker.ResumeRun"/>.</summary>
+    public bool IsResumed { get; }
+
+    /// <summary>
+    /// Metric points not written because the reopened run already held that key at that step or a later one
+    /// (a resumed training repeats the iterations after its checkpoint; their points are in the run already).
+    /// </summary>
+    public long SkippedMetricPoints => Interlocked.Read(ref _skippedPoints);
+
     /// <summary>Every warning this run produced (also sent to <see cref="TrackingOptions.Warn"/>).</summary>
     public IReadOnlyList<string> Warnings { get { lock (_warnings) return _warnings.ToList(); } }
 
@@ -77,7 +93,15 @@ public sealed class TrackedRun : IMetricSink, IDisposable
     {
         MlflowNames.ValidateMetricKey(key);
         _metricKeys.Check(key);
+        if (AlreadyLogged(key, step)) return;
         Write([RunItem.OfMetric(new MetricPoint(key, value, timestampMs ?? FileStore.NowMs(), step))]);
+    }
+
+    private bool AlreadyLogged(string key, long step)
+    {
+        if (!_loggedSteps.TryGetValue(key, out var last) || step > last) return false;
+        Interlocked.Increment(ref _skippedPoints);
+        return true;
     }
 
     /// <inheritdoc />
@@ -86,7 +110,7 @@ public sealed class TrackedRun : IMetricSink, IDisposable
         foreach (var key in metrics.Keys) MlflowNames.ValidateMetricKey(key);
         foreach (var key in metrics.Keys) _metricKeys.Check(key);
         var now = FileStore.NowMs();
-        Write(metrics.Select(kv => RunItem.OfMetric(new MetricPoint(kv.Key, kv.Value, now, step))).ToList());
+        Write(metrics.Where(kv => !AlreadyLogged(kv.Key, step)).Select(kv => RunItem.OfMetric(new MetricPoint(kv.Key, kv.Value, now, step))).ToList());
     }
 
     /// <summary>Logs one param. See <see cref="LogParams"/>.</summary>
@@ -205,7 +229,8 @@ public sealed class TrackedRun : IMetricSink, IDisposable
     /// </summary>
     public void End(RunStatus status = RunStatus.Finished) => EndWithin(status, _endFlushTimeout);
 
-    private void EndWithin(RunStatus status, TimeSpan flushTimeout)
+    /// <summary>As <see cref="End(RunStatus)"/>, waiting at most <paramref name="flushTimeout"/> for buffered data (e.g. when a process must exit soon).</summary>
+    public void EndWithin(RunStatus status, TimeSpan flushTimeout)
     {
         if (!status.IsTerminal()) throw new ArgumentException($"A run ends FINISHED, FAILED or KILLED, not {status.ToMlflowName()}.", nameof(status));
         lock (_gate)
@@ -234,6 +259,9 @@ public sealed class TrackedRun : IMetricSink, IDisposable
 
     /// <summary>Ends the run as FAILED unless <see cref="End"/> was called (an exception left the <c>using</c> block).</summary>
     public void Dispose() => End(RunStatus.Failed);
+
+    /// <summary>The params of the run so far (a reopened run's included).</summary>
+    public IReadOnlyDictionary<string, string> LoggedParams { get { lock (_gate) return new Dictionary<string, string>(_params, StringComparer.Ordinal); } }
 
     /// <summary>Params logged so far (for a fallback run to repeat).</summary>
     internal IReadOnlyList<KeyValuePair<string, string>> ParamsSnapshot() { lock (_gate) return _params.ToList(); }

@@ -31,6 +31,18 @@ public sealed partial class CheckpointStore
     /// <summary>Test hook: called with the temporary file's path after it is fully written, before the rename.</summary>
     internal Action<string>? BeforeRename { get; set; }
 
+    /// <summary>
+    /// Fault injection for tests that signal or kill a training process in the middle of a save: when this
+    /// environment variable holds a number N, every save waits N ms between writing the temporary file and
+    /// renaming it.
+    /// </summary>
+    public const string SaveDelayVariable = "RESEARCH_FAULT_CHECKPOINT_DELAY_MS";
+
+    private static Action<string>? DelayFromEnvironment() =>
+        int.TryParse(Environment.GetEnvironmentVariable(SaveDelayVariable), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) && ms > 0
+            ? _ => Thread.Sleep(ms)
+            : null;
+
     /// <summary>The path of the checkpoint after <paramref name="iteration"/> completed iterations.</summary>
     public string PathFor(long iteration) => Path.Combine(Directory, $"model_{iteration.ToString("D7", CultureInfo.InvariantCulture)}.ckpt");
 
@@ -54,7 +66,7 @@ public sealed partial class CheckpointStore
         IReadOnlyDictionary<string, string>? extra = null, bool includeRngState = true)
     {
         var path = PathFor(iteration);
-        CheckpointFile.Write(path, model, optimizer, iteration, maxIter, extra, includeRngState, BeforeRename);
+        CheckpointFile.Write(path, model, optimizer, iteration, maxIter, extra, includeRngState, BeforeRename ?? DelayFromEnvironment());
         foreach (var stale in System.IO.Directory.EnumerateFiles(Directory, ".model_*.ckpt.tmp")) TryDelete(stale);
         Prune();
         return path;

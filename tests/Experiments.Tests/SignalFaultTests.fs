@@ -1,0 +1,214 @@
+/// Faults a cluster or a user causes to a real training process (this test binary started as a child with
+/// `--child-run run …`, the same code path as `run.fsx`): SIGTERM, SIGINT and SIGUSR1 mid-run, a signal
+/// delivered twice at once (GNU timeout), a second signal during the checkpoint save, kill -9, and the
+/// resume into the same MLflow run afterwards. The store is read back with the file-store reader.
+module Research.Experiments.Tests.SignalFaultTests
+
+open System
+open System.Collections.Concurrent
+open System.Diagnostics
+open System.IO
+open System.Runtime.InteropServices
+open System.Text.RegularExpressions
+open System.Threading
+open Expecto
+open Research.Core.Mlflow
+open Research.Core.Training
+open Research.Experiments.Tests.TestFiles
+
+[<DllImport("libc", SetLastError = true)>]
+extern int kill(int pid, int signal)
+
+let private testBinary = Path.Combine(AppContext.BaseDirectory, "Research.Experiments.Tests.dll")
+
+/// A training child process and the lines it wrote to stderr so far.
+type private Child =
+    { Process: Process
+      Lines: ConcurrentQueue<string> }
+
+    member c.Text = String.Join("\n", c.Lines)
+
+/// The settings of every fault run: the CI quickstart (tiny data, the real model), log every iteration,
+/// one thread, store and outputs in `dir`.
+let private args (dir: string) (maxIter: int) (period: int) (extra: string list) =
+    [ "--child-run"; "run"; experiment "quickstart_ci.yaml"
+      sprintf "solver.max_iter=%d" maxIter
+      sprintf "solver.checkpoint_period=%d" period
+      "solver.checkpoint_keep=10"
+      "eval.period=0"
+      "eval.vis_images=0"
+      "threads=1"
+      sprintf "tracking.uri=%s" (Path.Combine(dir, "mlruns"))
+      sprintf "output.dir=%s" (Path.Combine(dir, "out")) ]
+    @ extra
+
+let private start (argv: string list) (environment: (string * string) list) : Child =
+    let psi = ProcessStartInfo("dotnet", testBinary :: argv)
+    psi.RedirectStandardError <- true
+    psi.RedirectStandardOutput <- true
+    psi.UseShellExecute <- false
+    psi.Environment["MLFLOW_TRACKING_URI"] <- ""
+    for k, v in environment do psi.Environment[k] <- v
+    let p =
+        match Process.Start psi with
+        | null -> failtest "could not start the child process"
+        | p -> p
+    let lines = ConcurrentQueue<string>()
+    p.ErrorDataReceived.Add(fun e -> match e.Data with | null -> () | l -> lines.Enqueue l)
+    p.OutputDataReceived.Add(fun e -> match e.Data with | null -> () | l -> lines.Enqueue l)
+    p.BeginErrorReadLine()
+    p.BeginOutputReadLine()
+    { Process = p; Lines = lines }
+
+let private iterationLine = Regex(@"^iter (\d+)/")
+
+/// The last iteration the child reported.
+let private lastIteration (c: Child) =
+    c.Lines |> Seq.choose (fun l -> let m = iterationLine.Match l in if m.Success then Some(int m.Groups[1].Value) else None) |> Seq.fold max 0
+
+let private waitUntil (what: string) (c: Child) (seconds: float) (ok: unit -> bool) =
+    let clock = Stopwatch.StartNew()
+    while not (ok ()) do
+        if c.Process.HasExited then failtestf "the child exited (%d) before %s:\n%s" c.Process.ExitCode what c.Text
+        if clock.Elapsed.TotalSeconds > seconds then
+            (try c.Process.Kill true with _ -> ())
+            failtestf "no %s within %.0f s:\n%s" what seconds c.Text
+        Thread.Sleep 50
+
+let private waitExit (c: Child) (seconds: float) =
+    if not (c.Process.WaitForExit(int (seconds * 1000.0))) then
+        (try c.Process.Kill true with _ -> ())
+        failtestf "the child did not exit within %.0f s:\n%s" seconds c.Text
+    c.Process.WaitForExit() // drains the output
+    c.Process.ExitCode
+
+let private signal (c: Child) (number: int) =
+    if kill (c.Process.Id, number) <> 0 then failtestf "kill(%d, %d) failed" c.Process.Id number
+
+/// The training runs of the store (one experiment: quickstart_ci).
+let private runs (dir: string) =
+    use store = new FileStore(Path.Combine(dir, "mlruns"))
+    match store.GetExperimentByName "quickstart_ci" with
+    | null -> []
+    | e -> store.SearchRuns([| e.ExperimentId |]) |> List.ofSeq
+
+let private history (dir: string) (runId: string) (key: string) =
+    use store = new FileStore(Path.Combine(dir, "mlruns"))
+    store.GetMetricHistory(runId, key) |> List.ofSeq
+
+let private checkpoints (dir: string) =
+    let folder = Path.Combine(dir, "out", "quickstart_ci", "checkpoints")
+    if Directory.Exists folder then Directory.GetFiles(folder, "model_*.ckpt") |> Array.sort |> List.ofArray else []
+
+let private stoppedAt (c: Child) =
+    let m = Regex.Match(c.Text, @"stopped on request after (\d+) iterations")
+    if not m.Success then failtestf "no stop message:\n%s" c.Text
+    int m.Groups[1].Value
+
+/// Signals the child once training has passed `after` iterations; checks exit code, checkpoint and store.
+let private stopWith (dir: string) (number: int) (name: string) : Child * int =
+    let child = start (args dir 2000 1000 []) []
+    waitUntil "iteration 5" child 120.0 (fun () -> lastIteration child >= 5)
+    signal child number
+    let code = waitExit child 30.0
+    Expect.equal code (128 + number) (sprintf "exit code after %s\n%s" name child.Text)
+    let stop = stoppedAt child
+    Expect.stringContains child.Text (sprintf "%s: stopping after this iteration" name) "the notice names the signal"
+    let expected = Path.Combine(dir, "out", "quickstart_ci", "checkpoints", sprintf "model_%07d.ckpt" stop)
+    Expect.equal (checkpoints dir) [ expected ] "one checkpoint, of the iteration it stopped at"
+    Expect.isTrue (CheckpointFile.Verify expected).IsComplete "the stop checkpoint is complete"
+    Expect.equal (CheckpointFile.ReadMetadata expected).Iteration (int64 stop) "its iteration"
+    match runs dir with
+    | [ r ] ->
+        Expect.equal r.Info.Status RunStatus.Killed "the run ended KILLED"
+        Expect.isTrue r.Info.EndTime.HasValue "with an end time"
+        let steps = history dir r.Info.RunId "total_loss" |> List.map (fun p -> p.Step)
+        Expect.equal steps [ 1L .. int64 (List.last steps) ] "every iteration logged once, in order"
+        Expect.isLessThanOrEqual (List.last steps) (int64 stop) "nothing logged past the stop"
+    | other -> failtestf "expected one run, found %d" other.Length
+    child, stop
+
+[<Tests>]
+let tests =
+    testSequenced
+    <| testList
+        "signal faults on a real training process"
+        [ test "SIGTERM stops at an iteration boundary with a checkpoint, KILLED; --resume continues the same run to FINISHED" {
+              withTempDir "research-signal-tests" (fun dir ->
+                  let _, stop = stopWith dir 15 "SIGTERM"
+                  let runId = (List.exactlyOne (runs dir)).Info.RunId
+                  let maxIter = stop + 12
+                  // The same config continued; max_iter differs from the stopped attempt only to keep the test short.
+                  let resumed = start (args dir maxIter 1000 [ "resume=true" ] |> List.map (fun a -> if a = "solver.max_iter=2000" then sprintf "solver.max_iter=%d" maxIter else a)) []
+                  Expect.equal (waitExit resumed 180.0) 0 resumed.Text
+                  Expect.stringContains resumed.Text (sprintf "resume: continuing MLflow run %s" runId) "the same run is reopened"
+                  match runs dir with
+                  | [ r ] ->
+                      Expect.equal r.Info.RunId runId "still one run"
+                      Expect.equal r.Info.Status RunStatus.Finished "FINISHED at the end"
+                      let steps = history dir runId "total_loss" |> List.map (fun p -> p.Step)
+                      Expect.equal steps [ 1L .. int64 maxIter ] "one continuous curve, no step twice"
+                      Expect.isTrue (r.Metrics.ContainsKey "bbox/AP50") "evaluated at the end"
+                  | other -> failtestf "expected one run, found %d" other.Length) }
+
+          test "SIGINT (Ctrl-C) stops the same way, exit 130" {
+              withTempDir "research-signal-tests" (fun dir -> stopWith dir 2 "SIGINT" |> ignore) }
+
+          test "SIGUSR1 (Slurm --signal) stops the same way, exit 138" {
+              withTempDir "research-signal-tests" (fun dir -> stopWith dir StopSignals.SigUsr1Number "SIGUSR1" |> ignore) }
+
+          test "a SIGTERM delivered twice at once (GNU timeout signals the child and its group) is one clean stop" {
+              withTempDir "research-signal-tests" (fun dir ->
+                  let child = start (args dir 2000 1000 []) []
+                  waitUntil "iteration 5" child 120.0 (fun () -> lastIteration child >= 5)
+                  signal child 15
+                  signal child 15
+                  Expect.equal (waitExit child 30.0) 143 child.Text
+                  let stop = stoppedAt child
+                  Expect.isTrue (CheckpointFile.Verify(List.exactlyOne (checkpoints dir))).IsComplete "the stop checkpoint is complete"
+                  Expect.equal (CheckpointFile.ReadMetadata(List.exactlyOne (checkpoints dir))).Iteration (int64 stop) "of the stop iteration"
+                  Expect.equal (List.exactlyOne (runs dir)).Info.Status RunStatus.Killed "KILLED") }
+
+          test "a second signal during the checkpoint save aborts at once: the previous checkpoint intact, nothing half-written counted, KILLED" {
+              withTempDir "research-signal-tests" (fun dir ->
+                  // Every save takes 4 s more between writing the temporary file and renaming it.
+                  let child = start (args dir 2000 10 []) [ CheckpointStore.SaveDelayVariable, "4000" ]
+                  waitUntil "the checkpoint of iteration 10" child 180.0 (fun () -> lastIteration child >= 12)
+                  signal child 15
+                  waitUntil "the stop notice" child 30.0 (fun () -> child.Text.Contains "SIGTERM: stopping")
+                  Thread.Sleep(int (StopSignals.DuplicateWindow.TotalMilliseconds) + 500) // past the duplicate window, inside the 4 s save
+                  signal child 15
+                  let code = waitExit child 30.0
+                  Expect.notEqual code 0 "non-zero exit"
+                  Expect.stringContains child.Text "SIGTERM again: aborting now" "the abort is said"
+                  Expect.isFalse (child.Text.Contains "stopped on request after") "the stop's save never finished"
+                  let complete = checkpoints dir |> List.filter (fun p -> (CheckpointFile.Verify p).IsComplete)
+                  Expect.equal complete (checkpoints dir) "every model_*.ckpt present is complete"
+                  Expect.isNonEmpty complete "the periodic checkpoints are kept"
+                  let newest = CheckpointFile.ReadMetadata(List.last complete)
+                  Expect.equal (newest.Iteration % 10L) 0L "the newest complete one is a periodic checkpoint"
+                  Expect.equal (List.exactlyOne (runs dir)).Info.Status RunStatus.Killed "the abort still ends the run KILLED") }
+
+          test "kill -9 mid-run, then --resume: one run, FINISHED, every step once (points past the checkpoint not duplicated)" {
+              withTempDir "research-signal-tests" (fun dir ->
+                  let child = start (args dir 60 10 []) []
+                  waitUntil "iteration 25" child 180.0 (fun () -> lastIteration child >= 25)
+                  signal child 9
+                  waitExit child 30.0 |> ignore
+                  let killedAt = lastIteration child
+                  let run = List.exactlyOne (runs dir)
+                  Expect.equal run.Info.Status RunStatus.Running "after kill -9 the run is left RUNNING"
+                  let before = history dir run.Info.RunId "total_loss" |> List.map (fun p -> p.Step)
+                  let newest = checkpoints dir |> List.filter (fun p -> (CheckpointFile.Verify p).IsComplete) |> List.last
+                  let overlap = List.last before > (CheckpointFile.ReadMetadata newest).Iteration
+                  let resumed = start (args dir 60 10 [ "resume=true" ]) []
+                  Expect.equal (waitExit resumed 180.0) 0 resumed.Text
+                  if overlap then
+                      Expect.stringContains resumed.Text "were not written again" "the points past the checkpoint are skipped, and it says so"
+                  match runs dir with
+                  | [ r ] ->
+                      Expect.equal r.Info.RunId run.Info.RunId "the same run"
+                      Expect.equal r.Info.Status RunStatus.Finished "FINISHED"
+                      let steps = history dir r.Info.RunId "total_loss" |> List.map (fun p -> p.Step)
+                      Expect.equal steps [ 1L .. 60L ] (sprintf "continuous, no duplicate (killed at %d)" killedAt)
+                  | other -> failtestf "expected one run, found %d" other.Length) } ]
