@@ -164,7 +164,7 @@ could not be read or the files could not be written.
                 err.WriteLine(sprintf "error: could not write the comparison to '%s': %s" dir e.Message)
                 1
 
-    /// Runs a comparison: the table on out, messages on err; returns the exit code (0 done, 2 nothing to compare
+    /// Runs a comparison: the table on out, messages on err; returns the exit code (0 done, 2 nothing to compare, a tracking URI that cannot be used
     /// or a metric no run logged, 1 the store could not be read or the files written).
     let run (out: TextWriter) (err: TextWriter) (options: CompareOptions) : int =
         try
@@ -173,9 +173,14 @@ could not be read or the files could not be written.
                 | Some uri -> new MlflowTracker(uri)
                 | None -> MlflowTracker.FromEnvironment(null)
             compareIn out err tracker options
-        with :? TrackingException as e ->
+        with
+        | :? TrackingException as e ->
             err.WriteLine(sprintf "error: reading the tracking store failed: %s" e.Message)
             1
+        | :? ArgumentException as e ->
+            // A URI this library cannot use (--uri or MLFLOW_TRACKING_URI): the user's to fix.
+            err.WriteLine(sprintf "error: %s" e.Message)
+            2
 
     /// The command with explicit writers (for tests): parses args, prints help or runs the comparison.
     let mainWith (out: TextWriter) (err: TextWriter) (args: string[]) : int =

@@ -39,7 +39,7 @@ let run (argv: string list) (stdout: TextWriter) (stderr: TextWriter) : int =
         match unknown, files with
         | None, [ gt; dets ] ->
             let result =
-                try Ok(CocoEvaluator.EvaluateFiles(gt, dets))
+                try Ok(CocoEvaluator.EvaluateFiles(gt, dets, warn = Action<string>(fun line -> stderr.WriteLine line)))
                 with
                 | :? FileNotFoundException as e -> Error e.Message
                 | :? InvalidDataException as e -> Error e.Message

@@ -56,7 +56,8 @@ let loadData (cfg: ExperimentConfig) : CocoDataset * CocoDataset =
     let crowd =
         lazy (Research.Core.Data.SyntheticCrowd.Load(syntheticCrowdOptions cfg, cfg.Data.SyntheticCrowd.CacheDir, coreBox cfg.Data.SyntheticCrowd.Box).ToTuple())
     let onError skip = if skip then OnDataError.Skip else OnDataError.Fail
-    let warn = Action<string>(fun w -> eprintfn "warning: %s" w)
+    // The readers' lines come prefixed already ("warning: FILE: ..."; the skip summary "FILE: skipped ...").
+    let warn = Action<string>(fun w -> eprintfn "%s" w)
     let split (pair: Lazy<CocoDataset * CocoDataset>) isTrain = if isTrain then fst pair.Value else snd pair.Value
     // Generate before reading user files, in source order, so progress lines come first.
     if List.contains Synthetic sources then synthetic.Force() |> ignore

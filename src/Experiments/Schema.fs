@@ -197,6 +197,30 @@ and checkSpec (allKeys: string list) (key: string) (spec: Spec) (node: Node) : R
             let text = match e.Value with Scalar(t, _, _) -> t | other -> YamlWriter.flow other
             match cases |> List.tryFind (fun (name, _) -> name = text) with
             | None ->
-                Error(ConfigError.at (sourceOf e.Value) (sprintf "%s.%s must be one of %s, got '%s'" key tag (String.Join(", ", List.map fst cases)) text))
-            | Some(_, fields) -> checkSection allKeys key fields node
+                let hint =
+                    match cases |> List.tryFind (fun (name, _) -> String.Equals(name, text, StringComparison.OrdinalIgnoreCase)) with
+                    | Some(name, _) -> sprintf "; did you mean '%s'?" name
+                    | None -> ""
+                Error(ConfigError.at (sourceOf e.Value) (sprintf "%s.%s must be one of %s, got '%s'%s" key tag (String.Join(", ", List.map fst cases)) text hint))
+            | Some(_, fields) ->
+                // A key that only other kinds take: say so, instead of a did-you-mean pointing at another section.
+                let ofOtherKinds (entry: Entry) =
+                    if fields |> List.exists (fun f -> f.Name = entry.Key) then None
+                    else
+                        match cases |> List.filter (fun (_, fs) -> fs |> List.exists (fun f -> f.Name = entry.Key)) |> List.map fst with
+                        | [] -> None
+                        | kinds -> Some(entry, kinds)
+                match entries |> List.tryPick ofOtherKinds with
+                | Some(entry, kinds) ->
+                    let only =
+                        match kinds with
+                        | [ one ] -> sprintf "only %s %s takes '%s'" tag one entry.Key
+                        | many -> sprintf "only %ss %s take '%s'" tag (String.Join(", ", many)) entry.Key
+                    // A generated kind keeps its settings in a section of its own name next to this one (data.synthetic_crowd.box).
+                    let settings =
+                        let parent = match key.LastIndexOf '.' with -1 -> "" | i -> key.Substring(0, i + 1)
+                        let candidate = sprintf "%s%s.%s" parent text entry.Key
+                        if List.contains candidate allKeys then sprintf "; did you mean '%s'?" candidate else ""
+                    Error(ConfigError.withHint entry.KeySource (sprintf "unknown key '%s.%s' for %s.%s = %s" key entry.Key key tag text) (only + settings))
+                | None -> checkSection allKeys key fields node
     | Variant _, other -> Error(ConfigError.at (sourceOf other) (sprintf "%s must be a mapping, got %s" key (YamlWriter.flow other)))

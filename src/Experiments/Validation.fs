@@ -3,6 +3,7 @@
 module Research.Experiments.Validation
 
 open System.IO
+open Research.Core.Mlflow
 
 /// One cross-key problem: the key to point at, the message, an optional hint line.
 type Problem = { Key: string; Message: string; Hint: string option }
@@ -143,4 +144,8 @@ let check (workDir: string) (c: ExperimentConfig) : Problem list =
           if solver.Steps <> List.sort (List.distinct solver.Steps) then
               yield problem "solver.steps" (sprintf "solver.steps = [%s] must be strictly increasing" (solver.Steps |> List.map string |> String.concat ", "))
       if c.Eval.CompareNmsThresh.IsSome && c.Model.Test.NmsThresh < 1.0 then
-          yield problemWithHint "eval.compare_nms_thresh" "eval.compare_nms_thresh is set but model.test.nms_thresh already applies NMS" "set eval.compare_nms_thresh=null, or model.test.nms_thresh=1.0 for the NMS-free model" ]
+          yield problemWithHint "eval.compare_nms_thresh" "eval.compare_nms_thresh is set but model.test.nms_thresh already applies NMS" "set eval.compare_nms_thresh=null, or model.test.nms_thresh=1.0 for the NMS-free model"
+      // Any other scheme would silently become a local folder named after it (`ftp:/host/x`).
+      match TrackingUri.Problem c.Tracking.Uri with
+      | null -> ()
+      | reason -> yield problemWithHint "tracking.uri" (sprintf "tracking.uri = '%s': %s" (MlflowRestClient.Redact c.Tracking.Uri) reason) TrackingUri.Accepted ]

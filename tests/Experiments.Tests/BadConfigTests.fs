@@ -98,7 +98,43 @@ let private cases : Case list =
       overriding "crowdhuman error policy misspelt" [ "data.train={kind: crowdhuman, images: ., annotations: a.odgt, on_error: ignore}" ]
           [ "data.train.on_error must be one of fail, skip, got 'ignore'" ]
       overriding "a key of another kind on synthetic_crowd" [ "data.train={kind: synthetic_crowd, box: full}" ]
-          [ "unknown key 'data.train.box'" ]
+          [ "unknown key 'data.train.box' for data.train.kind = synthetic_crowd"; "only kind crowdhuman takes 'box'; did you mean 'data.synthetic_crowd.box'?" ]
+      overriding "a path key on a generated kind" [ "data.val={kind: synthetic_crowd, images: ., annotations: a.odgt}" ]
+          [ "unknown key 'data.val.images' for data.val.kind = synthetic_crowd"; "only kinds coco, crowdhuman take 'images'" ]
+      overriding "data kind in the wrong case" [ "data.train={kind: CrowdHuman, images: ., annotations: a.odgt}" ]
+          [ "data.train.kind must be one of synthetic, coco, crowdhuman, synthetic_crowd, synthetic_sequences, sequences, got 'CrowdHuman'; did you mean 'crowdhuman'?" ]
+      overriding "data split given as a bare kind" [ "data.train=crowdhuman" ] [ "data.train must be a mapping, got crowdhuman" ]
+      overriding "crowd ignore-region count negative" [ "data.synthetic_crowd.max_ignore_regions=-1" ]
+          [ "data.synthetic_crowd.max_ignore_regions = -1 must be >= 0" ]
+      overriding "crowd image size not a number" [ "data.synthetic_crowd.image_size=big" ] [ "data.synthetic_crowd.image_size must be an integer, got 'big'" ]
+      overriding "ignore regions given as a boolean" [ "input.ignore_regions=true" ] [ "input.ignore_regions must be one of background, ignore, got 'true'" ]
+      overriding "assignment rule in the wrong case" [ "model.assignment=Fcos" ]
+          [ "model.assignment must be one of poto, poto_argmax, loss, center, anchor, fcos, atss, got 'Fcos'; did you mean 'fcos'?" ]
+      overriding "assignment rule given as a list" [ "model.assignment=[fcos, atss]" ] [ "model.assignment must be one of poto"; "got a list" ]
+      overriding "centerness yes" [ "model.head.centerness=yes" ] [ "model.head.centerness must be one of auto, true, false, got 'yes'" ]
+      overriding "centerness null" [ "model.head.centerness=null" ] [ "model.head.centerness must be one of auto, true, false, got null" ]
+      overriding "FCOS negative center sampling radius" [ "model.fcos.center_sampling_radius=-1" ] [ "model.fcos.center_sampling_radius = -1 must be >= 0" ]
+      overriding "FCOS size bound of zero" [ "model.fcos.size_bounds=[0, 64]" ] [ "model.fcos.size_bounds[0] = 0 must be > 0" ]
+      overriding "FCOS size bounds as a scalar" [ "model.fcos.size_bounds=64" ] [ "model.fcos.size_bounds must be a list like [1, 2], got 64" ]
+      overriding "FCOS size bounds out of order" [ "model.assignment=fcos"; "model.filter.enabled=false"; "model.loss.aux=false"; "model.fcos.size_bounds=[128, 64]" ]
+          [ "model.fcos.size_bounds = [128, 64] must be strictly increasing" ]
+      overriding "FCOS regression weight not a number" [ "model.fcos.reg_weight=heavy" ] [ "model.fcos.reg_weight must be a number, got 'heavy'" ]
+      overriding "ATSS top-k of zero" [ "model.atss.topk=0" ] [ "model.atss.topk = 0 must be > 0" ]
+      overriding "ATSS fractional top-k" [ "model.atss.topk=2.5" ] [ "model.atss.topk must be an integer, got '2.5'" ]
+      overriding "ATSS anchor scale zero" [ "model.atss.anchor_scale=0" ] [ "model.atss.anchor_scale = 0 must be > 0" ]
+      overriding "ATSS negative regression weight" [ "model.atss.reg_weight=-0.5" ] [ "model.atss.reg_weight = -0.5 must be >= 0" ]
+      overriding "no anchor sizes" [ "model.anchor.sizes=[]" ] [ "model.anchor.sizes = [] must not be empty" ]
+      overriding "negative anchor size" [ "model.anchor.sizes=[32, -64, 128]" ] [ "model.anchor.sizes[1] = -64 must be > 0" ]
+      overriding "anchor sizes that are words" [ "model.anchor.sizes=[small, medium, large]" ] [ "model.anchor.sizes[0] must be a number, got 'small'" ]
+      overriding "ftp tracking URI" [ "tracking.uri=ftp://host/x" ]
+          [ "override 'tracking.uri=ftp://host/x': tracking.uri = 'ftp://host/x': the ftp: scheme is not supported"
+            "accepted: a local folder (./mlruns, /abs/mlruns), a file: URI (file:///abs/mlruns) or an http(s):// tracking server" ]
+      overriding "s3 tracking URI" [ "tracking.uri=s3://bucket" ] [ "tracking.uri = 's3://bucket': the s3: scheme is not supported"; "accepted:" ]
+      overriding "databricks tracking URI" [ "tracking.uri=databricks" ]
+          [ "tracking.uri = 'databricks': MLflow reads 'databricks' as a Databricks workspace"; "write ./databricks"; "accepted:" ]
+      overriding "mlflow-artifacts tracking URI" [ "tracking.uri=mlflow-artifacts:/x" ] [ "tracking.uri = 'mlflow-artifacts:/x': the mlflow-artifacts: scheme is not supported" ]
+      onQuickstart "tracking URI in the file" "tracking:\n  uri: sqlite:///mlflow.db\n"
+          [ "bad.yaml:3: tracking.uri = 'sqlite:///mlflow.db': the sqlite: scheme is not supported" ]
       overriding "ignore regions mode misspelt" [ "input.ignore_regions=drop" ] [ "input.ignore_regions must be one of background, ignore, got 'drop'" ]
       overriding "crowd spacing range reversed" [ "data.synthetic_crowd.max_spacing=0.05" ]
           [ "data.synthetic_crowd.max_spacing = 0.05 is below min_spacing = 0.1" ]
@@ -173,4 +209,25 @@ let tests =
                       for expected in case.Expected do
                           Expect.stringContains text (expected.Replace("{dir}", dir)) "message")
               })
-          test "there are at least 30 bad-config cases" { Expect.isGreaterThanOrEqual cases.Length 30 "count" } ]
+          test "there are at least 30 bad-config cases" { Expect.isGreaterThanOrEqual cases.Length 30 "count" }
+          test "credentials of a refused tracking URI in a file are not printed" {
+              withFiles [ "creds.yaml", baseQuickstart + "tracking:\n  uri: ftp://me:secret@host/x\n" ] (fun dir ->
+                  let text = (errorOf (Config.loadIn dir (Path.Combine(dir, "creds.yaml")) [])).Text
+                  Expect.stringContains text "creds.yaml:3: tracking.uri = 'ftp://host/x': the ftp: scheme is not supported" "the URI without its user:password"
+                  Expect.isFalse (text.Contains "secret") "no password in the message")
+          }
+          test "tracking.uri takes local folders (relative, absolute, Windows), file: and http(s):// URIs" {
+              for uri in [ "mlruns"; "./mlruns"; "/abs/path"; @"C:\mlruns"; "file:///tmp/mlruns"; "http://localhost:5000"; "https://mlflow.example/x" ] do
+                  let c = valueOf (Config.load quickstart [ sprintf "tracking.uri='%s'" uri ])
+                  Expect.equal c.Config.Tracking.Uri uri (sprintf "%s is accepted" uri)
+          }
+          test "a tracking URI refused at run time (MLFLOW_TRACKING_URI, or a store opened directly) exits 2 in one or two lines" {
+              let code = Run.guarded (fun () -> use _ = new Research.Core.Mlflow.MlflowTracker("s3://bucket") in 0)
+              Expect.equal code ConfigError.ExitCode "an ArgumentException is the user's to fix: exit 2"
+              use out = new StringWriter()
+              use err = new StringWriter()
+              let code = Compare.mainWith out err [| "--uri"; "ftp://host/x" |]
+              Expect.equal code 2 "compare --uri ftp://... exits 2"
+              Expect.stringContains (err.ToString()) "error: tracking URI = 'ftp://host/x': the ftp: scheme is not supported" "names the URI"
+              Expect.isLessThanOrEqual ((err.ToString()).TrimEnd().Split('\n').Length) 2 "one or two lines"
+          } ]

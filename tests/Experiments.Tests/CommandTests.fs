@@ -44,6 +44,26 @@ let tests =
             Expect.equal (doc.RootElement.GetProperty("per_category_ap").GetProperty("5").GetDouble()) -1.0 "an absent category is -1"
         }
 
+        test "evaluate warns once about annotation id 0 and scores it as pycocotools does" {
+            withTempDir "research-evaluate-tests" (fun dir ->
+                // GT id 0 at A and id 1 at B (50x50), a detection on each: the one on id 0 is a false positive, as in
+                // pycocotools. FP then TP, 2 GT: precision 0.5 up to recall 0.5 (51 of 101 thresholds), AP = 255/1010.
+                let gtFile = Path.Combine(dir, "gt.json")
+                File.WriteAllText(gtFile, """{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [
+                    {"id": 0, "image_id": 1, "category_id": 1, "bbox": [0, 0, 50, 50], "area": 2500},
+                    {"id": 1, "image_id": 1, "category_id": 1, "bbox": [100, 0, 50, 50], "area": 2500}]}""")
+                let detsFile = Path.Combine(dir, "dets.json")
+                File.WriteAllText(detsFile, """[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 50, 50], "score": 0.9},
+                    {"image_id": 1, "category_id": 1, "bbox": [100, 0, 50, 50], "score": 0.8}]""")
+                let code, out, err = evaluate [ gtFile; detsFile; "--json" ]
+                Expect.equal code 0 "exit 0"
+                Expect.equal (lines err)
+                    [| sprintf "warning: %s: annotation id 0 (image 1): pycocotools counts a detection matched to it as a false positive; this evaluator does the same, as papers report; renumber ids from 1 to score it" gtFile |]
+                    "one warning line"
+                use doc = JsonDocument.Parse out
+                Expect.equal ((doc.RootElement.GetProperty "stats").Item(0).GetDouble()) (255.0 / 1010.0) "AP as pycocotools computes it")
+        }
+
         test "evaluate help goes to stdout with exit 0, also after fsi's -- separator" {
             for first in [ "--help"; "--" ] do
                 let code, out, _ = evaluate [ first; "--help" ]

@@ -90,7 +90,8 @@ public sealed class CocoDataset
     /// Reads a COCO instances json; image file names are resolved against <paramref name="imageRoot"/>.
     /// Bad entries throw <see cref="DatasetException"/> (one line naming the file and id) or, with
     /// <see cref="OnDataError.Skip"/>, are dropped with a warning and counted in <see cref="Report"/>.
-    /// A json that does not parse, or lacks the images/annotations/categories arrays, always fails.
+    /// A json that does not parse, lacks the images/annotations/categories arrays, or repeats a category or
+    /// annotation id always fails (a repeated annotation id names both annotations: index, image id and line).
     /// </summary>
     public static CocoDataset Load(string annotationFile, string imageRoot, CocoLoadOptions? options = null)
     {
@@ -175,15 +176,18 @@ public sealed class CocoDataset
         Dictionary<long, CocoImage> images, Dictionary<long, CocoCategory> categories, double tol, LoadIssues issues)
     {
         var byImage = new Dictionary<long, List<CocoAnnotation>>();
-        var seen = new HashSet<long>();
+        var ids = new AnnotationIds(array.GetArrayLength());
         var i = 0;
         foreach (var e in array.EnumerateArray())
         {
-            var where = $"annotation #{i++}";
+            var index = i++;
+            var where = $"annotation #{index}";
             if (!TryId(e, "id", out var id)) { issues.Fail(where + ": missing or non-integer \"id\""); continue; }
             if (!TryId(e, "image_id", out var imageId)) { issues.Fail($"annotation id {id}: missing or non-integer \"image_id\""); continue; }
             where = $"annotation id {id} (image id {imageId})";
-            if (!seen.Add(id)) { issues.Fail(where + ": duplicate annotation id"); continue; }
+            // A repeated id makes the file ambiguous (which one is meant?): no policy can skip it.
+            if (ids.Add(id, index, imageId) is { } first)
+                throw issues.Fatal(AnnotationIds.Duplicate(id, first, (index, imageId), File.ReadAllBytes(issues.File)));
             if (!images.TryGetValue(imageId, out var image))
             {
                 // The image may have been skipped already (its annotations go with it, silently).

@@ -7,8 +7,10 @@ namespace Research.Core.Evaluation;
 /// numbers and per-category AP equal pycocotools' on the same inputs (bit for bit on the known-answer fixtures).
 /// Differences, all where pycocotools fails: an empty detection list evaluates (precision/recall 0 where GT
 /// exist, −1 elsewhere) instead of raising IndexError; a detection on an image absent from the ground truth is
-/// refused with its image id instead of an anonymous AssertionError; a duplicate annotation id is refused; an
-/// annotation id of 0 matches like any other id (pycocotools would count its match as a false positive).
+/// refused with its image id instead of an anonymous AssertionError; a duplicate annotation id is refused.
+/// An annotation id of 0 is scored as pycocotools scores it, because papers report pycocotools' numbers: a detection
+/// matched to it counts as a false positive (ignored when its own area is outside the range), and that GT is used up
+/// (<see cref="CocoGroundTruth.Warnings"/> says so).
 /// Work is split over (image, category) entries and then over categories; every output element is written by
 /// exactly one task in a fixed order, so results do not depend on the degree of parallelism.
 /// </summary>
@@ -63,8 +65,13 @@ public static class CocoEvaluator
     }
 
     /// <summary>Loads a COCO instances json and a results json and evaluates them (see <see cref="Evaluate"/>).</summary>
+    /// <param name="groundTruthPath">The instances json.</param>
+    /// <param name="detectionsPath">The results json.</param>
+    /// <param name="maxDegreeOfParallelism">Threads to use; −1 for all cores.</param>
+    /// <param name="warn">Receives the ground truth's warnings (<see cref="CocoGroundTruth.Warnings"/>); default: standard error.</param>
     /// <exception cref="FileNotFoundException">A file does not exist.</exception>
     /// <exception cref="InvalidDataException">A file is corrupt, misses a field, or a detection names an unknown image; the message names the file.</exception>
-    public static CocoEvalResult EvaluateFiles(string groundTruthPath, string detectionsPath, int maxDegreeOfParallelism = -1) =>
-        Evaluate(CocoGroundTruth.Load(groundTruthPath), CocoDetections.Load(detectionsPath), detectionsPath, maxDegreeOfParallelism);
+    public static CocoEvalResult EvaluateFiles(string groundTruthPath, string detectionsPath, int maxDegreeOfParallelism = -1,
+        Action<string>? warn = null) =>
+        Evaluate(CocoGroundTruth.Load(groundTruthPath, warn), CocoDetections.Load(detectionsPath), detectionsPath, maxDegreeOfParallelism);
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Research.Core.Data;
 using static Research.Core.Evaluation.CocoJsonReading;
 
 namespace Research.Core.Evaluation;
@@ -26,6 +27,13 @@ public sealed class CocoGroundTruth
     /// <exception cref="InvalidDataException">Duplicate annotation id, or a non-finite/negative box or area.</exception>
     public CocoGroundTruth(IEnumerable<long> imageIds, IEnumerable<long> categoryIds, IEnumerable<CocoAnnotation> annotations,
         string source = "ground truth")
+        : this(imageIds, categoryIds, annotations, source, default)
+    {
+    }
+
+    /// <summary>The constructor behind both; <paramref name="json"/> is the file's text (for line numbers in errors) or empty.</summary>
+    private CocoGroundTruth(IEnumerable<long> imageIds, IEnumerable<long> categoryIds, IEnumerable<CocoAnnotation> annotations,
+        string source, ReadOnlySpan<byte> json)
     {
         Source = source;
         ImageIds = imageIds.Distinct().Order().ToArray();
@@ -38,19 +46,31 @@ public sealed class CocoGroundTruth
 
         // pycocotools keeps only the last of duplicate ids (anns[id]) and then evaluates that one twice:
         // refuse instead of silently evaluating the wrong objects.
-        var firstIndexOfId = new Dictionary<long, int>(Annotations.Count);
+        var ids = new AnnotationIds(Annotations.Count);
+        var warnings = new List<string>();
         for (var n = 0; n < Annotations.Count; n++)
         {
             var a = Annotations[n];
-            if (!firstIndexOfId.TryAdd(a.Id, n))
-                throw Error(source, $"annotations[{n}]", $"duplicate annotation id {a.Id} (also annotations[{firstIndexOfId[a.Id]}])");
+            if (ids.Add(a.Id, n, a.ImageId) is { } first)
+                throw new InvalidDataException($"{source}: {AnnotationIds.Duplicate(a.Id, first, (n, a.ImageId), json)}");
+            if (a.Id == 0)
+                warnings.Add($"{source}: annotation id 0 (image {a.ImageId}): pycocotools counts a detection matched to it as a false positive; " +
+                             "this evaluator does the same, as papers report; renumber ids from 1 to score it");
             if (!double.IsFinite(a.X) || !double.IsFinite(a.Y) || !double.IsFinite(a.Width) || !double.IsFinite(a.Height) ||
                 a.Width < 0 || a.Height < 0)
                 throw Error(source, $"annotations[{n}] (id {a.Id})", $"bbox [{a.X}, {a.Y}, {a.Width}, {a.Height}] must be finite with w, h >= 0");
             if (!double.IsFinite(a.Area) || a.Area < 0)
                 throw Error(source, $"annotations[{n}] (id {a.Id})", $"area {a.Area} must be a finite number >= 0");
         }
+        Warnings = warnings;
     }
+
+    /// <summary>
+    /// What the evaluation of this ground truth does that a user may not expect, one line each (prefixed by
+    /// <see cref="Source"/>, without "warning: "). Today: an annotation with id 0, which pycocotools, and so this
+    /// evaluator, never scores as a true positive (ids are unique, so there is at most one such line).
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>Where this ground truth came from (file path or a caller-given name), for messages.</summary>
     public string Source { get; }
@@ -75,9 +95,17 @@ public sealed class CocoGroundTruth
     /// bbox [x, y, w, h], area and optional iscrowd (default 0); <c>categories[].id</c>). Other fields
     /// (segmentation, file names, ...) are skipped without being materialised.
     /// </summary>
+    /// <param name="path">The instances json.</param>
+    /// <param name="warn">Receives each of <see cref="Warnings"/> as a line starting "warning: "; default: standard error.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">Corrupt json or a missing/invalid field; the message names the file and element.</exception>
-    public static CocoGroundTruth Load(string path) => Parse(ReadFile(path, "ground-truth"), path);
+    /// <exception cref="InvalidDataException">Corrupt json or a missing/invalid field (a repeated annotation id names both
+    /// annotations with their lines); the message names the file and element.</exception>
+    public static CocoGroundTruth Load(string path, Action<string>? warn = null)
+    {
+        var gt = Parse(ReadFile(path, "ground-truth"), path);
+        foreach (var w in gt.Warnings) (warn ?? Console.Error.WriteLine)("warning: " + w);
+        return gt;
+    }
 
     /// <summary>Parses a COCO instances json held in memory (UTF-8); <paramref name="source"/> names it in errors.</summary>
     /// <exception cref="InvalidDataException">Corrupt json or a missing/invalid field.</exception>
@@ -93,7 +121,7 @@ public sealed class CocoGroundTruth
         {
             throw SyntaxError(source, e);
         }
-        return new CocoGroundTruth(images, categories, annotations, source);
+        return new CocoGroundTruth(images, categories, annotations, source, utf8Json);
     }
 
     private static (List<long>, List<long>, List<CocoAnnotation>) ParseParts(ReadOnlySpan<byte> bytes, string source)

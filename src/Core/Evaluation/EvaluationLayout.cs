@@ -20,6 +20,8 @@ internal sealed class EvaluationLayout
     public required double[] GtBoxes { get; init; }   // (G_total, 4) XYWH
     public required double[] GtArea { get; init; }
     public required bool[] GtCrowd { get; init; }
+    /// <summary>The GT's annotation id is 0, which pycocotools' matching reads as "no match" (notes/coco-eval-reference.md §1).</summary>
+    public required bool[] GtIdZero { get; init; }
     public required double[] DetBoxes { get; init; }  // (D_total, 4) XYWH, slot order
     public required double[] DetScore { get; init; }
     /// <summary>Rank of a detection slot inside its entry (0 = highest score), for the maxDets cut.</summary>
@@ -78,6 +80,7 @@ internal sealed class EvaluationLayout
         var gtStart = new List<int>(); var gtCount = new List<int>(); var detStart = new List<int>(); var detCount = new List<int>();
         var entryCategory = new List<int>();
         var gtBoxes = new List<double>(gtSorted.Length * 4); var gtArea = new List<double>(gtSorted.Length); var gtCrowd = new List<bool>(gtSorted.Length);
+        var gtIdZero = new List<bool>(gtSorted.Length);
         var detBoxes = new double[detSorted.Length * 4];
         var detScore = new double[detSorted.Length];
         var detRank = new int[detSorted.Length];
@@ -93,6 +96,7 @@ internal sealed class EvaluationLayout
                 gtBoxes.Add(a.X); gtBoxes.Add(a.Y); gtBoxes.Add(a.Width); gtBoxes.Add(a.Height);
                 gtArea.Add(a.Area);
                 gtCrowd.Add(a.IsCrowd);
+                gtIdZero.Add(a.Id == 0);
             }
             gtCount.Add(gtArea.Count - gtStart[^1]);
             detStart.Add(slots);
@@ -118,7 +122,7 @@ internal sealed class EvaluationLayout
         {
             CategoryCount = k, CategoryEntryStart = categoryEntryStart,
             GtStart = gtStart.ToArray(), GtCount = gtCount.ToArray(), DetStart = detStart.ToArray(), DetCount = detCount.ToArray(),
-            GtBoxes = gtBoxes.ToArray(), GtArea = gtArea.ToArray(), GtCrowd = gtCrowd.ToArray(),
+            GtBoxes = gtBoxes.ToArray(), GtArea = gtArea.ToArray(), GtCrowd = gtCrowd.ToArray(), GtIdZero = gtIdZero.ToArray(),
             DetBoxes = Trim(detBoxes, slots * 4), DetScore = Trim(detScore, slots), DetRank = Trim(detRank, slots),
         };
     }

@@ -4,7 +4,7 @@ namespace Research.Core.Evaluation;
 /// <summary>
 /// pycocotools' <c>evaluateImg</c> for one (image, category) entry and every area range and IoU threshold:
 /// greedy matching of score-sorted detections to GT (non-ignored GT first), crowd GT reusable, then the
-/// outcome of each detection (notes/coco-eval-reference.md §4). The outcome is all that accumulate needs.
+/// outcome of each detection (notes/coco-eval-reference.md §4), annotation id 0 included (§1). The outcome is all that accumulate needs.
 /// </summary>
 internal static class ImageCategoryMatcher
 {
@@ -39,7 +39,7 @@ internal static class ImageCategoryMatcher
         int t = thresholds.Count, areaCount = ranges.Count;
         int g0 = layout.GtStart[e], gCount = layout.GtCount[e], d0 = layout.DetStart[e], dCount = layout.DetCount[e];
         s.Ensure(dCount, gCount);
-        var gtBoxes = layout.GtBoxes; var detBoxes = layout.DetBoxes; var crowd = layout.GtCrowd;
+        var gtBoxes = layout.GtBoxes; var detBoxes = layout.DetBoxes; var crowd = layout.GtCrowd; var idZero = layout.GtIdZero;
 
         // computeIoU: rows follow the score order, columns the GT file order.
         var ious = s.Ious;
@@ -88,17 +88,20 @@ internal static class ImageCategoryMatcher
                         m = p;
                     }
                     uint bit = 0;
-                    if (m == -1)
+                    // pycocotools stores a match as the GT's id and reads id 0 as "unmatched": a detection matched
+                    // to GT id 0 scores as unmatched (that GT is still used up), which papers' numbers include.
+                    var unmatched = m == -1 || (!ignoredAt[m] && idZero[g0 + order[m]]);
+                    if (m != -1) matched[m] = true;
+                    if (unmatched)
                     {
                         // Unmatched detections outside the range (by their own box area) are ignored.
                         var db = (d0 + d) * 4;
                         var area = detBoxes[db + 2] * detBoxes[db + 3];
                         if (!(area < lo || area > hi)) bit = 1u << (FalsePositiveShift + ti);
                     }
-                    else
+                    else if (!ignoredAt[m])
                     {
-                        matched[m] = true;
-                        if (!ignoredAt[m]) bit = 1u << ti;
+                        bit = 1u << ti;
                     }
                     outcomes[(d0 + d) * areaCount + a] |= bit;
                 }

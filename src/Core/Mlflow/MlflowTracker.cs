@@ -20,6 +20,7 @@ public sealed class MlflowTracker : IDisposable
     private FileStore? _fallbackStore;
 
     /// <summary>Opens the store at <paramref name="uri"/> exactly as given (see <see cref="FromEnvironment"/> for the usual resolution).</summary>
+    /// <exception cref="ArgumentException">The URI is not a local folder, <c>file:</c> or <c>http(s)://</c> URI.</exception>
     public MlflowTracker(string uri, TrackingOptions? options = null)
     {
         Options = options ?? new TrackingOptions();
@@ -31,15 +32,24 @@ public sealed class MlflowTracker : IDisposable
     /// variable <c>MLFLOW_TRACKING_URI</c> wins when set (so a cluster job can redirect runs without editing
     /// YAML), then <paramref name="configuredUri"/>, then <c>./mlruns</c>.
     /// </summary>
+    /// <exception cref="ArgumentException">The URI in force is not a local folder, <c>file:</c> or <c>http(s)://</c> URI; the message names where it came from.</exception>
     public static MlflowTracker FromEnvironment(string? configuredUri = null, TrackingOptions? options = null) =>
         new(ResolveUri(configuredUri), options);
 
     /// <summary>The URI <see cref="FromEnvironment"/> would use.</summary>
+    /// <exception cref="ArgumentException">The URI is not one this library can use (<see cref="TrackingUri.Problem"/>); the
+    /// message names <c>MLFLOW_TRACKING_URI</c> or <c>tracking.uri</c>, whichever gave it.</exception>
     public static string ResolveUri(string? configuredUri)
     {
         var env = Environment.GetEnvironmentVariable("MLFLOW_TRACKING_URI");
-        if (!string.IsNullOrWhiteSpace(env)) return env;
-        return string.IsNullOrWhiteSpace(configuredUri) ? DefaultUri : configuredUri;
+        if (!string.IsNullOrWhiteSpace(env))
+        {
+            TrackingUri.Check(env, "the environment variable MLFLOW_TRACKING_URI");
+            return env;
+        }
+        if (string.IsNullOrWhiteSpace(configuredUri)) return DefaultUri;
+        TrackingUri.Check(configuredUri, "tracking.uri");
+        return configuredUri;
     }
 
     /// <summary>True for <c>http://</c> and <c>https://</c> URIs.</summary>
@@ -47,8 +57,12 @@ public sealed class MlflowTracker : IDisposable
         uri.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || uri.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The low-level store for a URI: <see cref="MlflowRestClient"/> for http(s), else <see cref="FileStore"/>.</summary>
-    public static ITrackingStore OpenStore(string uri, TrackingOptions? options = null) =>
-        IsServerUri(uri) ? new MlflowRestClient(uri, options) : new FileStore(uri);
+    /// <exception cref="ArgumentException">Any other scheme (<c>ftp://</c>, <c>s3://</c>, <c>databricks</c>, ...): see <see cref="TrackingUri"/>.</exception>
+    public static ITrackingStore OpenStore(string uri, TrackingOptions? options = null)
+    {
+        TrackingUri.Check(uri, "tracking URI");
+        return IsServerUri(uri) ? new MlflowRestClient(uri, options) : new FileStore(uri);
+    }
 
     /// <summary>The store (for reading, and for low-level writes).</summary>
     public ITrackingStore Store { get; }

@@ -44,7 +44,6 @@ public class CocoDatasetTests
     [InlineData("bad_box_size.json", "annotation id 21 (image id 1): box [5, 5, 0, 4] has non-positive width or height", 0, 1)]
     [InlineData("bad_box_outside.json", "annotation id 22 (image id 1): box [30, 5, 15, 4] lies outside the 40x30 image", 0, 1)]
     [InlineData("bad_unknown_category.json", "annotation id 23 (image id 1): unknown category id 42", 0, 1)]
-    [InlineData("bad_duplicate_annotation.json", "annotation id 11 (image id 2): duplicate annotation id", 0, 1)]
     [InlineData("bad_duplicate_image.json", "image id 2: duplicate image id", 1, 0)]
     [InlineData("bad_unknown_image.json", "annotation id 24 (image id 99): unknown image id", 0, 1)]
     [InlineData("bad_size_mismatch.json", "image id 5: image file is 20x20 but the json says 21x20", 1, 0)]
@@ -90,6 +89,41 @@ public class CocoDatasetTests
             Assert.StartsWith($"{json}: not valid JSON (line 1, byte ", e.Message);
             Assert.DoesNotContain('\n', e.Message);
         }
+    }
+
+    [Fact]
+    public void DuplicateAnnotationIdFailsEvenWhenSkippingNamingBothAnnotations()
+    {
+        using var f = new DataFixture();
+        var json = f.Json("bad_duplicate_annotation.json");
+        // Id 11 is annotations[1] (image 1, line 42) and again annotations[5] (image 2, line 94): which one is meant?
+        var expected = $"{json}: duplicate annotation id 11: annotations[5] (image id 2, line 94) repeats annotations[1] (image id 1, line 42); " +
+                       "ids must be unique (pycocotools would keep only the last one)";
+        foreach (var mode in new[] { OnDataError.Fail, OnDataError.Skip })
+        {
+            var e = Assert.Throws<DatasetException>(() => CocoDataset.Load(json, f.Directory, new CocoLoadOptions { OnError = mode, Warn = _ => { } }));
+            Assert.Equal(expected, e.Message);
+        }
+    }
+
+    [Fact]
+    public void TrainingAndEvaluationReadersRefuseADuplicateAnnotationIdWithTheSameWords()
+    {
+        using var f = new DataFixture();
+        var json = Path.Combine(f.Directory, "dup.json");
+        File.WriteAllText(json, """
+            {"images": [{"id": 1, "file_name": "a.png", "width": 40, "height": 30},
+                        {"id": 2, "file_name": "b.png", "width": 40, "height": 30}],
+             "annotations": [
+              {"id": 3, "image_id": 2, "category_id": 1, "bbox": [1, 1, 5, 5], "area": 25},
+              {"id": 3, "image_id": 1, "category_id": 1, "bbox": [1, 1, 5, 5], "area": 25}],
+             "categories": [{"id": 1, "name": "x"}]}
+            """);
+        var training = Assert.Throws<DatasetException>(() => CocoDataset.Load(json, f.Directory));
+        var evaluation = Assert.Throws<InvalidDataException>(() => Research.Core.Evaluation.CocoGroundTruth.Load(json));
+        Assert.Equal($"{json}: duplicate annotation id 3: annotations[1] (image id 1, line 5) repeats annotations[0] (image id 2, line 4); " +
+                     "ids must be unique (pycocotools would keep only the last one)", training.Message);
+        Assert.Equal(training.Message, evaluation.Message);
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public sealed class CocoJsonTests : IDisposable
     [InlineData("""{"images": [], "categories": []}""", "top level: missing required field 'annotations'")]
     [InlineData("""[1, 2]""", "top level: expected a COCO instances object")]
     [InlineData("""{"images": [{"id": 1}], "annotations": [{"id": 4, "image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "area": 1}, {"id": 4, "image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "area": 1}], "categories": [{"id": 1}]}""",
-        "annotations[1]: duplicate annotation id 4 (also annotations[0])")]
+        "duplicate annotation id 4: annotations[1] (image id 1, line 1) repeats annotations[0] (image id 1, line 1)")]
     [InlineData("""{"images": [{"id": 1}], "annotations": [{"id": 4, "image_id": 1""", "corrupt or truncated JSON")]
     [InlineData("""{"images": [{"id": 1}],, "annotations": []}""", "corrupt or truncated JSON at line 1")]
     public void BadGroundTruthGivesOneLineNamingTheFileAndElement(string json, string expected)
@@ -94,6 +94,45 @@ public sealed class CocoJsonTests : IDisposable
         Assert.StartsWith(path + ": ", e.Message);
         Assert.Contains(expected, e.Message);
         Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void DuplicateAnnotationIdNamesBothAnnotationsWithImageAndLine()
+    {
+        // Line 1 holds the images, line 2 opens "annotations", annotations[0] is on line 3, annotations[2] starts on line 5;
+        // the byte order mark shifts no line.
+        var path = Write("dup.json", "\uFEFF" + """
+            {"images": [{"id": 1}, {"id": 2}],
+             "annotations": [
+              {"id": 5, "image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "area": 1},
+              {"id": 6, "image_id": 2, "category_id": 1, "bbox": [0, 0, 1, 1], "area": 1},
+              {"id": 5, "image_id": 2, "category_id": 1,
+               "bbox": [0, 0, 1, 1], "area": 1}],
+             "categories": [{"id": 1}]}
+            """);
+        var e = Assert.Throws<InvalidDataException>(() => CocoGroundTruth.Load(path));
+        Assert.Equal($"{path}: duplicate annotation id 5: annotations[2] (image id 2, line 5) repeats annotations[0] (image id 1, line 3); " +
+                     "ids must be unique (pycocotools would keep only the last one)", e.Message);
+    }
+
+    [Fact]
+    public void AnnotationIdZeroIsWarnedOnceWhenTheFileLoads()
+    {
+        var path = Write("zero.json", """
+            {"images": [{"id": 1}, {"id": 2}],
+             "annotations": [{"id": 0, "image_id": 2, "category_id": 1, "bbox": [0, 0, 9, 9], "area": 81},
+                             {"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 9, 9], "area": 81}],
+             "categories": [{"id": 1}]}
+            """);
+        var warnings = new List<string>();
+        var gt = CocoGroundTruth.Load(path, warnings.Add);
+        var expected = $"warning: {path}: annotation id 0 (image 2): pycocotools counts a detection matched to it as a false positive; " +
+                       "this evaluator does the same, as papers report; renumber ids from 1 to score it";
+        Assert.Equal(new[] { expected }, warnings);
+        Assert.Equal(expected["warning: ".Length..], Assert.Single(gt.Warnings));
+        warnings.Clear();
+        CocoGroundTruth.Load(Write("gt.json", ValidGt), warnings.Add);
+        Assert.Empty(warnings);
     }
 
     [Theory]

@@ -194,13 +194,72 @@ public sealed class KnownAnswerTests
     }
 
     [Fact]
-    public void AnnotationIdZeroMatchesLikeAnyOtherId()
+    public void ADetectionMatchedToAnnotationIdZeroIsAFalsePositiveAsInPycocotools()
     {
-        // pycocotools stores matches as GT ids and reads 0 as "unmatched", so there this would be a false positive
-        // (AP 0). We match it: our datasets number ids from 1, and the quirk is a bug, not a definition.
+        // pycocotools stores a match as the GT id and reads 0 as "unmatched". One image, GT id 0 at A and id 1 at B
+        // (both 50×50 = 2500, medium), a detection exactly on each: 0.9 on A, 0.8 on B. At every threshold the
+        // score-sorted sequence is FP (matched to id 0), TP; npig = 2 (the id-0 GT counts).
+        // rc = [0, 1/2], pr = [0, 1/(2+eps)] = [0, 0.5] → envelope [0.5, 0.5]. Recall thresholds 0..0.50 (51 of 101;
+        // recThrs[50] is exactly 0.5) find 0.5, the 50 above 0.5 find nothing → 0. AP = 10·51·0.5 / 1010, the sum exact.
         var gt = new CocoGroundTruth(new long[] { 1 }, new long[] { 1 }, new[] { Gt(0, 1, 1, 0, 0, 50, 50), Gt(1, 1, 1, 100, 0, 50, 50) });
         var result = CocoEvaluator.Evaluate(gt, new[] { Det(1, 1, 0, 0, 50, 50, 0.9), Det(1, 1, 100, 0, 50, 50, 0.8) });
-        Assert.Equal(1.0, result.Ap);
+        Assert.Equal(255.0 / 1010.0, result.Ap);
+        Assert.Equal(255.0 / 1010.0, result.Ap50);
+        Assert.Equal(255.0 / 1010.0, result.Ap75);
+        Assert.Equal(255.0 / 1010.0, result.Stats[4]);          // APm: both GT are medium
+        Assert.Equal(-1.0, result.Stats[3]);                    // APs: no small GT
+        Assert.Equal(0.0, result.Stats[6]);                     // AR1: the one detection kept is the FP
+        Assert.Equal(0.5, result.Stats[8]);                     // AR100: 1 of 2 GT found
+        Assert.Equal(0.5, result.Precision(0, 50, 0, 0, 2));
+        Assert.Equal(0.0, result.Precision(0, 51, 0, 0, 2));
+    }
+
+    [Fact]
+    public void AnnotationIdZeroIsUsedUpByItsFalsePositiveSoALaterDetectionTakesTheNextGt()
+    {
+        // GT id 0 at (0,0,50,50) and id 2 at (10,0,50,50): IoU between them 40·50 / (2500+2500−2000) = 2/3.
+        // Two detections exactly on id 0 (0.9, 0.8). The first takes id 0 (IoU 1 beats 2/3): FP, id 0 used up.
+        // The second skips the used id 0 and takes id 2 wherever 2/3 >= t (t = 0.50 … 0.65): TP; above, FP.
+        // So recall is 1/2 at t ≤ 0.65 and 0 from 0.70 on (not 0: id 0 was not left free for the second;
+        // not 1: id 0 gave no TP).
+        var gt = new CocoGroundTruth(new long[] { 1 }, new long[] { 1 }, new[] { Gt(0, 1, 1, 0, 0, 50, 50), Gt(2, 1, 1, 10, 0, 50, 50) });
+        var result = CocoEvaluator.Evaluate(gt, new[] { Det(1, 1, 0, 0, 50, 50, 0.9), Det(1, 1, 0, 0, 50, 50, 0.8) });
+        for (var t = 0; t < 10; t++) Assert.Equal(t <= 3 ? 0.5 : 0.0, result.Recall(t, 0, 0, 2));
+        // t = 0.5: FP then TP → pr envelope [0.5, 0.5].
+        Assert.Equal(0.5, result.Precision(0, 0, 0, 0, 2));
+    }
+
+    [Fact]
+    public void ADetectionMatchedToAnnotationIdZeroIsIgnoredWhenItsOwnAreaIsOutOfRange()
+    {
+        // Small range [0, 1024]. GT id 0 at (0,0,30,30) and id 1 at (100,0,30,30), area 900 each: both small.
+        // Detection 0.9 at (0,0,33,33) (box area 1089 > 1024, IoU 900/1089 = 0.826 with id 0), detection 0.8 exactly
+        // on id 1. At t = 0.5 the first matches id 0, reads as unmatched, and its own area is out of the small range:
+        // ignored (in pycocotools: dtIg |= dtm == 0 & area out of range). Sequence (ignored, TP), npig = 2 →
+        // precision 1/(1+eps) at recall 0, recall 1/2. In "all" the first is an FP: precision 0.5.
+        var gt = new CocoGroundTruth(new long[] { 1 }, new long[] { 1 }, new[] { Gt(0, 1, 1, 0, 0, 30, 30), Gt(1, 1, 1, 100, 0, 30, 30) });
+        var result = CocoEvaluator.Evaluate(gt, new[] { Det(1, 1, 0, 0, 33, 33, 0.9), Det(1, 1, 100, 0, 30, 30, 0.8) });
+        const int all = 0, small = 1;
+        Assert.Equal(OneOverOnePlusEps, result.Precision(0, 0, 0, small, 2));
+        Assert.Equal(0.5, result.Recall(0, 0, small, 2));
+        Assert.Equal(0.5, result.Precision(0, 0, 0, all, 2));
+        Assert.Equal(0.5, result.Recall(0, 0, all, 2));
+    }
+
+    [Fact]
+    public void AnnotationIdZeroIsWarnedOnceAndACrowdOneStaysIgnored()
+    {
+        var gt = new CocoGroundTruth(new long[] { 4 }, new long[] { 1 }, new[] { Gt(0, 4, 1, 0, 0, 50, 50, crowd: true), Gt(1, 4, 1, 100, 0, 50, 50) }, "val.json");
+        Assert.Equal(new[]
+        {
+            "val.json: annotation id 0 (image 4): pycocotools counts a detection matched to it as a false positive; " +
+            "this evaluator does the same, as papers report; renumber ids from 1 to score it",
+        }, gt.Warnings);
+        // A detection on the crowd region (id 0) is ignored as on any crowd region, not an FP: AP50 = 1/(1+eps) per threshold.
+        var result = CocoEvaluator.Evaluate(gt, new[] { Det(4, 1, 0, 0, 50, 50, 0.9), Det(4, 1, 100, 0, 50, 50, 0.8) });
+        Assert.Equal(OneOverOnePlusEps, result.Precision(0, 0, 0, 0, 2));
+        Assert.Equal(1.0, result.Stats[8]);
+        Assert.Empty(ThreeSizes(1).Warnings);
     }
 
     [Fact]
@@ -216,7 +275,8 @@ public sealed class KnownAnswerTests
         Assert.Contains("w, h >= 0", negative.Message);
         var duplicate = Assert.Throws<InvalidDataException>(() =>
             new CocoGroundTruth(new long[] { 1 }, new long[] { 1 }, new[] { Gt(3, 1, 1, 0, 0, 5, 5), Gt(3, 1, 1, 9, 9, 5, 5) }, "val.json"));
-        Assert.Equal("val.json: annotations[1]: duplicate annotation id 3 (also annotations[0])", duplicate.Message);
+        Assert.Equal("val.json: duplicate annotation id 3: annotations[1] (image id 1) repeats annotations[0] (image id 1); " +
+                     "ids must be unique (pycocotools would keep only the last one)", duplicate.Message);
     }
 
     [Fact]

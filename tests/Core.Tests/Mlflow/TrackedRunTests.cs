@@ -145,4 +145,24 @@ public class TrackedRunTests
         }
         finally { Environment.SetEnvironmentVariable("MLFLOW_TRACKING_URI", saved); }
     }
+
+    [Fact]
+    public void AnUnusableTrackingUriIsRefusedNamingWhereItCameFrom()
+    {
+        // In this class, so that it never runs alongside the other test that sets the variable.
+        var saved = Environment.GetEnvironmentVariable("MLFLOW_TRACKING_URI");
+        try
+        {
+            Environment.SetEnvironmentVariable("MLFLOW_TRACKING_URI", "s3://bucket/mlruns");
+            var env = Assert.Throws<ArgumentException>(() => MlflowTracker.FromEnvironment("./mlruns"));
+            Assert.Equal("the environment variable MLFLOW_TRACKING_URI = 's3://bucket/mlruns': the s3: scheme is not supported" +
+                         Environment.NewLine + "  " + TrackingUri.Accepted, env.Message);
+            Environment.SetEnvironmentVariable("MLFLOW_TRACKING_URI", null);
+            var configured = Assert.Throws<ArgumentException>(() => MlflowTracker.ResolveUri("databricks"));
+            Assert.StartsWith("tracking.uri = 'databricks': MLflow reads 'databricks' as a Databricks workspace", configured.Message);
+            Assert.Equal("mlruns", MlflowTracker.ResolveUri("mlruns"));
+            Assert.Equal("/abs/path", MlflowTracker.ResolveUri("/abs/path"));
+        }
+        finally { Environment.SetEnvironmentVariable("MLFLOW_TRACKING_URI", saved); }
+    }
 }
