@@ -458,4 +458,15 @@ let main (argv: string[]) : int =
                 use tracker = MlflowTracker.FromEnvironment(resolved.Config.Tracking.Uri)
                 // A run attached to a parent is a sweep child (a Slurm array task): tag it like the in-process ones.
                 let tags = if opts.ParentRunId.IsSome then [ "research.sweep", "child" ] else []
+                // A sweep child or a requeued Slurm job whose earlier attempt did not finish continues it.
+                let requeued = match Environment.GetEnvironmentVariable "SLURM_RESTART_COUNT" with | null | "" | "0" -> false | _ -> true
+                let resolved =
+                    let folder = outputFolder resolved.Config opts.RunName
+                    if not resolved.Config.Resume && (opts.ParentRunId.IsSome || requeued) then
+                        match unfinishedRunOf tracker folder with
+                        | Some runId ->
+                            eprintfn "resume: %s holds the unfinished run %s%s; continuing it" folder runId (if requeued then " (requeued Slurm job)" else "")
+                            { resolved with Config = { resolved.Config with Resume = true } }
+                        | None -> resolved
+                    else resolved
                 fst (execute resolved tracker opts.ParentRunId opts.RunName tags)))

@@ -23,7 +23,10 @@ type SlurmOptions =
       /// Folder for the jobs' stdout/stderr.
       LogDir: string
       /// The command starting an F# script (e.g. "dotnet fsi").
-      Fsi: string }
+      Fsi: string
+      /// Seconds before the time limit at which Slurm sends SIGUSR1 (`--signal=B:USR1@N`): the task stops
+      /// with a checkpoint and requeues itself, then resumes in the same MLflow run.
+      SignalGraceSeconds: int }
 
 /// Defaults: 2 CPUs per task, logs in `slurm-logs`, no partition, memory or time limit.
 let defaults (workDir: string) (trackingUri: string) : SlurmOptions =
@@ -35,7 +38,8 @@ let defaults (workDir: string) (trackingUri: string) : SlurmOptions =
       TimeLimit = None
       MaxParallel = None
       LogDir = "slurm-logs"
-      Fsi = "dotnet fsi" }
+      Fsi = "dotnet fsi"
+      SignalGraceSeconds = 120 }
 
 /// A word for bash in single quotes (a quote inside becomes '\'').
 let shellQuote (word: string) : string = "'" + word.Replace("'", "'\\''") + "'"
@@ -83,14 +87,25 @@ let emit (options: SlurmOptions) (plan: SweepPlan) (children: SweepChild list) :
       "# The parent MLflow run; sweep.fsx prints its id as the last line."
       sprintf "PARENT_RUN_ID=$(%s scripts/sweep.fsx %s --create-parent | tail -n 1)" options.Fsi sweepArgs
       ""
-      sprintf "ARRAY_JOB=$(%s" (sbatch job (sprintf "--array=%s " array) (log "_%A_%a.out") "SLURM_ARRAY_TASK")
+      sprintf "ARRAY_JOB=$(%s" (sbatch job (sprintf "--array=%s --requeue --open-mode=append --signal=B:USR1@%d " array options.SignalGraceSeconds) (log "_%A_%a.out") "SLURM_ARRAY_TASK")
       "#!/usr/bin/env bash"
       "set -euo pipefail"
       "case \"$SLURM_ARRAY_TASK_ID\" in"
       cases
       "  *) echo \"no sweep child for array task $SLURM_ARRAY_TASK_ID\" >&2; exit 2 ;;"
       "esac"
-      sprintf "exec %s scripts/run.fsx \"${ARGS[@]}\" --parent-run-id \"$PARENT_RUN_ID\" --run-name \"$RUN_NAME\"" options.Fsi
+      "# Slurm sends SIGUSR1 before the time limit (--signal) and SIGTERM on preemption, requeue or scancel: training"
+      "# stops at the next iteration with a checkpoint. After SIGUSR1 the task requeues itself; a requeued task resumes"
+      "# its checkpoint in the same MLflow run."
+      "set +e"
+      "requeue=0"
+      "trap 'requeue=1; kill -USR1 \"$child\" 2>/dev/null' USR1"
+      "trap 'kill -TERM \"$child\" 2>/dev/null' TERM INT"
+      sprintf "%s scripts/run.fsx \"${ARGS[@]}\" --parent-run-id \"$PARENT_RUN_ID\" --run-name \"$RUN_NAME\" &" options.Fsi
+      "child=$!"
+      "while :; do wait \"$child\"; status=$?; kill -0 \"$child\" 2>/dev/null || break; done"
+      "if [ \"$requeue\" = 1 ]; then scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"; fi"
+      "exit \"$status\""
       "SLURM_ARRAY_TASK"
       ")"
       ""

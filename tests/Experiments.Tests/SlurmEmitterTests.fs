@@ -68,7 +68,9 @@ let tests =
               let p = plan ()
               let options = { SlurmEmitter.defaults "/shared/research" "/shared/mlruns" with MaxParallel = Some 2; Partition = Some "cpu"; TimeLimit = Some "01:00:00"; MemoryGb = Some 8 }
               let text = SlurmEmitter.emit options p p.Children
-              Expect.stringContains text "--array=0-5%2 --cpus-per-task=2 --partition='cpu' --mem=8G --time='01:00:00'" "array and resources"
+              Expect.stringContains text "--array=0-5%2 --requeue --open-mode=append --signal=B:USR1@120 --cpus-per-task=2 --partition='cpu' --mem=8G --time='01:00:00'" "array, requeue, early signal and resources"
+              Expect.stringContains text "trap 'requeue=1; kill -USR1 \"$child\" 2>/dev/null' USR1" "SIGUSR1 goes to the training, then the task requeues itself"
+              Expect.stringContains text "scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"" "requeue of this array task"
               Expect.stringContains text "  0) RUN_NAME='it'\\''s a test[alpha=0.0]'; ARGS=('experiments/quickstart.yaml' '++name=sweep_alpha' '++tracking.experiment=ablation_alpha' 'name=it'\\''s a test' 'solver.max_iter=200' '++model.poto.alpha=0.0' 'tracking.uri=/shared/mlruns') ;;  # grid point 0" "first case"
               Expect.stringContains text "  5) RUN_NAME=" "six cases"
               Expect.isFalse (text.Contains "  6) RUN_NAME=") "no seventh case"
@@ -79,7 +81,7 @@ let tests =
               let p = plan ()
               let pending = p.Children |> List.filter (fun c -> c.Index % 2 = 1)
               let text = SlurmEmitter.emit (SlurmEmitter.defaults "/w" "/m") p pending
-              Expect.stringContains text "--array=0-2 " "three tasks"
+              Expect.stringContains text "--array=0-2 --requeue" "three tasks"
               Expect.stringContains text "  0) RUN_NAME='it'\\''s a test[alpha=0.2]'" "task 0 is grid point 1"
               Expect.stringContains text "# grid point 5" "last grid point"
           }

@@ -1,12 +1,15 @@
-/// Opt-in, pending (ignored) unless RESEARCH_SLURM_TESTS=1 with a running Slurm (tests/Experiments.Tests/slurm/local-slurm.sh start):
-/// a 3-child sweep's emitted script submitted to the real sbatch, with a `dotnet fsi` stand-in that logs
-/// the command lines, checks that every array task ran its child and the collector ran after them.
+/// Opt-in, pending (ignored) unless RESEARCH_SLURM_TESTS=1 with a running Slurm (tests/Experiments.Tests/slurm/local-slurm.sh start;
+/// .ci/run starts one when it can): a 3-child sweep's emitted script submitted to the real sbatch, with a
+/// `dotnet fsi` stand-in that logs the command lines, checks that every array task ran its child and the
+/// collector ran after them; and a real training task requeued mid-run with `scontrol requeue`, which must
+/// resume into the same MLflow run and finish it.
 module Research.Experiments.Tests.SlurmIntegrationTests
 
 open System
 open System.IO
 open System.Text.RegularExpressions
 open Expecto
+open Research.Core.Mlflow
 open Research.Experiments
 open Research.Experiments.Tests.TestFiles
 open Research.Experiments.Tests.SlurmEmitterTests
@@ -14,11 +17,11 @@ open Research.Experiments.Tests.SlurmEmitterTests
 let private enabled = Environment.GetEnvironmentVariable "RESEARCH_SLURM_TESTS" = "1"
 
 let private waitForJobs (dir: string) (jobs: string list) =
-    let deadline = DateTime.UtcNow.AddMinutes 3.0
+    let deadline = DateTime.UtcNow.AddMinutes 8.0
     let rec loop () =
         let _, out, _ = runBash dir [ "-c"; "squeue -h -j " + String.Join(",", jobs) ] []
         if out.Trim() = "" then ()
-        elif DateTime.UtcNow > deadline then failtestf "Slurm jobs %A still queued after 3 minutes: %s" jobs out
+        elif DateTime.UtcNow > deadline then failtestf "Slurm jobs %A still queued after 8 minutes: %s" jobs out
         else
             Threading.Thread.Sleep 500
             loop ()
@@ -52,4 +55,48 @@ let tests =
                   Expect.isGreaterThan collect lastRun "the collector ran after every task"
                   let outputs = Directory.GetFiles(Path.Combine(dir, "logs")) |> Array.map Path.GetFileName |> Array.sort
                   Expect.equal outputs.Length 4 (sprintf "one Slurm output per task and the collector: %A" outputs))
+          } 
+          (if enabled then test else ptest) "a training task requeued mid-run resumes into the same MLflow run and finishes it" {
+              withTempDir "research-slurm-requeue" (fun dir ->
+                  let out = Path.Combine(dir, "out")
+                  let plan =
+                      valueOf (
+                          Sweep.expandIn repoRoot (experiment "quickstart_ci.yaml")
+                              [ "model.poto.alpha=0.6,0.8"; "solver.max_iter=300"; "solver.checkpoint_period=50"; "eval.period=0"
+                                "eval.vis_images=0"; "threads=1"; "name=slurm_requeue"; "output.dir=" + out ])
+                  let logs = Path.Combine(dir, "logs")
+                  let options = { SlurmEmitter.defaults repoRoot (Path.Combine(dir, "mlruns")) with CpusPerTask = 1; LogDir = logs; MaxParallel = Some 1 }
+                  File.WriteAllText(Path.Combine(dir, "submit.sh"), SlurmEmitter.emit options plan plan.Children)
+                  let code, stdout, err = runBash repoRoot [ Path.Combine(dir, "submit.sh") ] [ "MLFLOW_TRACKING_URI", "" ]
+                  Expect.equal code 0 (sprintf "submit.sh failed: %s" err)
+                  let m = Regex.Match(stdout, @"array job (\d+) \(2 tasks\), collector job (\d+)")
+                  Expect.isTrue m.Success (sprintf "summary line in %s" stdout)
+                  let array, collector = m.Groups[1].Value, m.Groups[2].Value
+                  let taskLog = Path.Combine(logs, sprintf "slurm_requeue_%s_0.out" array)
+                  let text () = if File.Exists taskLog then File.ReadAllText taskLog else ""
+                  let deadline = DateTime.UtcNow.AddMinutes 4.0
+                  while not (Regex.IsMatch(text (), @"(?m)^iter (6\d|[7-9]\d|1\d\d)/300")) do
+                      if DateTime.UtcNow > deadline then failtestf "task 0 never reached iteration 60:\n%s" (text ())
+                      Threading.Thread.Sleep 250
+                  let rc, _, rerr = runBash repoRoot [ "-c"; sprintf "scontrol requeue %s_0" array ] []
+                  Expect.equal rc 0 (sprintf "scontrol requeue: %s" rerr)
+                  waitForJobs dir [ array; collector ]
+                  let log = text ()
+                  Expect.stringContains log "DUE TO JOB REQUEUE" "Slurm requeued the task"
+                  Expect.stringContains log "SIGTERM: stopping after this iteration" "the training got SIGTERM"
+                  Expect.stringContains log "(requeued Slurm job); continuing it" "the requeued task resumes by itself"
+                  use store = new FileStore(Path.Combine(dir, "mlruns"))
+                  let experimentId =
+                      match store.GetExperimentByName "quickstart_ci" with
+                      | null -> failtest "no experiment quickstart_ci in the store"
+                      | e -> e.ExperimentId
+                  let runs = store.SearchRuns([| experimentId |]) |> List.ofSeq
+                  let children = runs |> List.filter (fun r -> r.ParentRunId <> null)
+                  Expect.equal (children |> List.map (fun r -> r.Name) |> List.sort) [ "slurm_requeue[alpha=0.6]"; "slurm_requeue[alpha=0.8]" ] "one run per child, none duplicated by the requeue"
+                  for r in runs do
+                      Expect.equal r.Info.Status RunStatus.Finished (sprintf "run %s FINISHED" r.Name)
+                  let requeued = children |> List.find (fun r -> r.Name = "slurm_requeue[alpha=0.6]")
+                  let steps = store.GetMetricHistory(requeued.Info.RunId, "total_loss") |> Seq.map (fun p -> p.Step) |> List.ofSeq
+                  Expect.equal steps [ 1L .. 300L ] "one continuous curve across the requeue"
+                  Expect.isTrue (requeued.Metrics.ContainsKey "bbox/AP50") "evaluated at the end")
           } ]
