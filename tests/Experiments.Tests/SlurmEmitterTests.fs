@@ -69,7 +69,7 @@ let tests =
               let options = { SlurmEmitter.defaults "/shared/research" "/shared/mlruns" with MaxParallel = Some 2; Partition = Some "cpu"; TimeLimit = Some "01:00:00"; MemoryGb = Some 8 }
               let text = SlurmEmitter.emit options p p.Children
               Expect.stringContains text "--array=0-5%2 --requeue --open-mode=append --signal=B:USR1@120 --cpus-per-task=2 --partition='cpu' --mem=8G --time='01:00:00'" "array, requeue, early signal and resources"
-              Expect.stringContains text "trap 'requeue=1; kill -USR1 \"$child\" 2>/dev/null' USR1" "SIGUSR1 goes to the training, then the task requeues itself"
+              Expect.stringContains text "trap 'requeue=1; kill -USR1 -- -\"$child\" 2>/dev/null' USR1" "SIGUSR1 goes to the training, then the task requeues itself"
               Expect.stringContains text "scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"" "requeue of this array task"
               Expect.stringContains text "  0) RUN_NAME='it'\\''s a test[alpha=0.0]'; ARGS=('experiments/quickstart.yaml' '++name=sweep_alpha' '++tracking.experiment=ablation_alpha' 'name=it'\\''s a test' 'solver.max_iter=200' '++model.poto.alpha=0.0' 'tracking.uri=/shared/mlruns') ;;  # grid point 0" "first case"
               Expect.stringContains text "  5) RUN_NAME=" "six cases"

@@ -56,7 +56,7 @@ let tests =
                   let outputs = Directory.GetFiles(Path.Combine(dir, "logs")) |> Array.map Path.GetFileName |> Array.sort
                   Expect.equal outputs.Length 4 (sprintf "one Slurm output per task and the collector: %A" outputs))
           } 
-          (if enabled then test else ptest) "a training task requeued mid-run resumes into the same MLflow run and finishes it" {
+          (if enabled then test else ptest) "training tasks requeued mid-run (scontrol requeue; the early SIGUSR1) resume into the same MLflow run and finish it" {
               withTempDir "research-slurm-requeue" (fun dir ->
                   let out = Path.Combine(dir, "out")
                   let plan =
@@ -72,19 +72,29 @@ let tests =
                   let m = Regex.Match(stdout, @"array job (\d+) \(2 tasks\), collector job (\d+)")
                   Expect.isTrue m.Success (sprintf "summary line in %s" stdout)
                   let array, collector = m.Groups[1].Value, m.Groups[2].Value
-                  let taskLog = Path.Combine(logs, sprintf "slurm_requeue_%s_0.out" array)
-                  let text () = if File.Exists taskLog then File.ReadAllText taskLog else ""
-                  let deadline = DateTime.UtcNow.AddMinutes 4.0
-                  while not (Regex.IsMatch(text (), @"(?m)^iter (6\d|[7-9]\d|1\d\d)/300")) do
-                      if DateTime.UtcNow > deadline then failtestf "task 0 never reached iteration 60:\n%s" (text ())
-                      Threading.Thread.Sleep 250
-                  let rc, _, rerr = runBash repoRoot [ "-c"; sprintf "scontrol requeue %s_0" array ] []
-                  Expect.equal rc 0 (sprintf "scontrol requeue: %s" rerr)
+                  let taskLog (task: int) = Path.Combine(logs, sprintf "slurm_requeue_%s_%d.out" array task)
+                  let text task = if File.Exists(taskLog task) then File.ReadAllText(taskLog task) else ""
+                  let waitIteration60 task =
+                      let deadline = DateTime.UtcNow.AddMinutes 4.0
+                      while not (Regex.IsMatch(text task, @"(?m)^iter (6\d|[7-9]\d|1\d\d)/300")) do
+                          if DateTime.UtcNow > deadline then failtestf "task %d never reached iteration 60:\n%s" task (text task)
+                          Threading.Thread.Sleep 250
+                  let bash (command: string) =
+                      let rc, _, rerr = runBash repoRoot [ "-c"; command ] []
+                      Expect.equal rc 0 (sprintf "%s: %s" command rerr)
+                  // Task 0: an administrator's (or the scheduler's) requeue: SIGTERM, then the task runs again.
+                  waitIteration60 0
+                  bash (sprintf "scontrol requeue %s_0" array)
+                  // Task 1: the early signal before the time limit (--signal=B:USR1), sent now: the task stops and requeues itself.
+                  waitIteration60 1
+                  bash (sprintf "scancel --batch --signal=USR1 %s_1" array)
                   waitForJobs dir [ array; collector ]
-                  let log = text ()
-                  Expect.stringContains log "DUE TO JOB REQUEUE" "Slurm requeued the task"
-                  Expect.stringContains log "SIGTERM: stopping after this iteration" "the training got SIGTERM"
-                  Expect.stringContains log "(requeued Slurm job); continuing it" "the requeued task resumes by itself"
+                  let log0, log1 = text 0, text 1
+                  Expect.stringContains log0 "DUE TO JOB REQUEUE" "Slurm requeued task 0"
+                  Expect.stringContains log0 "SIGTERM: stopping after this iteration" "task 0's training got SIGTERM"
+                  Expect.stringContains log0 "(requeued Slurm job); continuing it" "requeued task 0 resumes by itself"
+                  Expect.stringContains log1 "SIGUSR1: stopping after this iteration" "task 1's training got the forwarded SIGUSR1"
+                  Expect.stringContains log1 "(requeued Slurm job); continuing it" "task 1 requeued itself and resumed"
                   use store = new FileStore(Path.Combine(dir, "mlruns"))
                   let experimentId =
                       match store.GetExperimentByName "quickstart_ci" with
@@ -95,8 +105,8 @@ let tests =
                   Expect.equal (children |> List.map (fun r -> r.Name) |> List.sort) [ "slurm_requeue[alpha=0.6]"; "slurm_requeue[alpha=0.8]" ] "one run per child, none duplicated by the requeue"
                   for r in runs do
                       Expect.equal r.Info.Status RunStatus.Finished (sprintf "run %s FINISHED" r.Name)
-                  let requeued = children |> List.find (fun r -> r.Name = "slurm_requeue[alpha=0.6]")
-                  let steps = store.GetMetricHistory(requeued.Info.RunId, "total_loss") |> Seq.map (fun p -> p.Step) |> List.ofSeq
-                  Expect.equal steps [ 1L .. 300L ] "one continuous curve across the requeue"
-                  Expect.isTrue (requeued.Metrics.ContainsKey "bbox/AP50") "evaluated at the end")
+                  for r in children do
+                      let steps = store.GetMetricHistory(r.Info.RunId, "total_loss") |> Seq.map (fun p -> p.Step) |> List.ofSeq
+                      Expect.equal steps [ 1L .. 300L ] (sprintf "%s: one continuous curve across the requeue" r.Name)
+                      Expect.isTrue (r.Metrics.ContainsKey "bbox/AP50") "evaluated at the end")
           } ]
