@@ -378,10 +378,17 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
             new Trainer(model, DetectorLossFunction.For(model), data, run, solverOptions cfg.Solver, schedule cfg.Solver,
                         checkpoints, LoggingOptions(MetricsPeriod = int64 cfg.Tracking.LogPeriod, PrintPeriod = int64 cfg.Tracking.LogPeriod),
                         EvaluationOptions(int64 cfg.Eval.Period, Func<_, _>(evaluate)))
-        let result = trainer.Run(stop.Token)
+        // A full disk under the tracking store stops training like a signal: nothing logged after it is kept.
+        use stopOrFull = System.Threading.CancellationTokenSource.CreateLinkedTokenSource(stop.Token, run.OutOfSpaceToken)
+        let result = trainer.Run(stopOrFull.Token)
         if run.SkippedMetricPoints > 0L then
             eprintfn "resume: %d metric points the run already held (steps past the checkpoint, from the stopped attempt) were not written again" run.SkippedMetricPoints
         match result.Status with
+        | TrainingStatus.Cancelled when stop.Received = null && run.OutOfSpace <> null ->
+            eprintfn "error: %s; training stopped at iteration %d with checkpoint %s. Free space, then continue the same run with --resume."
+                run.OutOfSpace result.Iteration (defaultArg (Option.ofObj result.LastCheckpoint) "(none)")
+            run.End(RunStatus.Failed)
+            1, Some run.RunId
         | TrainingStatus.Cancelled ->
             eprintfn "%s: stopped at iteration %d; checkpoint %s; MLflow run %s ended KILLED. Continue it with --resume."
                 (defaultArg (Option.ofObj stop.Received) "stop") result.Iteration (defaultArg (Option.ofObj result.LastCheckpoint) "(none)") run.RunId
@@ -397,6 +404,10 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
             run.End(RunStatus.Finished)
             0, Some run.RunId
     with
+    | :? CheckpointWriteException as e ->
+        eprintfn "error: %s. Free space, then continue with --resume." e.Message
+        run.End(RunStatus.Failed)
+        1, Some run.RunId
     | :? TrainingDivergedException as e ->
         eprintfn "error: %s" e.Message
         run.End(RunStatus.Failed)

@@ -44,6 +44,11 @@ internal sealed class BufferedRestWriter : IRunWriter
 
     public RunInfo Run { get; }
 
+    /// <summary>Null: a server's disk is the server's concern (the fallback store's failures are warnings).</summary>
+    public string? OutOfSpace => null;
+
+    public CancellationToken OutOfSpaceToken => CancellationToken.None;
+
     public bool IsFallback { get { lock (_gate) return _fallback is not null || _fallbackBroken; } }
 
     /// <summary>The local fallback run, once the writer has switched to it.</summary>

@@ -26,6 +26,12 @@ internal interface IRunWriter
     /// <summary>True when the data goes to the local fallback store instead of the server.</summary>
     bool IsFallback { get; }
 
+    /// <summary>The first failure because the store's disk is full (ENOSPC, EDQUOT), or null.</summary>
+    string? OutOfSpace { get; }
+
+    /// <summary>Cancelled at the first out-of-space failure.</summary>
+    CancellationToken OutOfSpaceToken { get; }
+
     /// <summary>Records items in order (may return before they are stored).</summary>
     void Write(IReadOnlyList<RunItem> items);
 
@@ -40,14 +46,29 @@ internal interface IRunWriter
 internal sealed class FileRunWriter(FileStore store, RunInfo run, Action<string> warn, bool isFallback) : IRunWriter
 {
     private readonly HashSet<string> _warned = [];
+    private readonly CancellationTokenSource _outOfSpace = new();
+    private string? _outOfSpaceMessage;
 
     public RunInfo Run { get; } = run;
     public bool IsFallback { get; } = isFallback;
+    public string? OutOfSpace => Volatile.Read(ref _outOfSpaceMessage);
+    public CancellationToken OutOfSpaceToken => _outOfSpace.Token;
 
-    public void Write(IReadOnlyList<RunItem> items) => Store(store, Run, items, what => WarnOnce(what));
+    public void Write(IReadOnlyList<RunItem> items) => Store(store, Run, items, what => WarnOnce(what), NoteFailure);
 
-    /// <summary>Writes items into a file-store run in order, batching neighbours; failures go to <paramref name="warn"/>.</summary>
-    internal static void Store(FileStore store, RunInfo run, IReadOnlyList<RunItem> items, Action<string> warn)
+    private void NoteFailure(string what, Exception e)
+    {
+        if (!IsOutOfSpace(e)) return;
+        if (Interlocked.CompareExchange(ref _outOfSpaceMessage, $"the tracking store {store.Root} is out of space ({what}: {e.Message})", null) is null)
+            _outOfSpace.Cancel();
+    }
+
+    /// <summary>True for an I/O error meaning the disk (or the user's quota) is full: ENOSPC (28), EDQUOT (122), Windows' disk full (0x70, 0x27).</summary>
+    internal static bool IsOutOfSpace(Exception e) =>
+        e is IOException io && (io.HResult is 28 or 122 || (io.HResult & 0xFFFF) is 0x70 or 0x27);
+
+    /// <summary>Writes items into a file-store run in order, batching neighbours; failures go to <paramref name="warn"/> (and <paramref name="failed"/>).</summary>
+    internal static void Store(FileStore store, RunInfo run, IReadOnlyList<RunItem> items, Action<string> warn, Action<string, Exception>? failed = null)
     {
         var metrics = new List<MetricPoint>();
         var parameters = new List<KeyValuePair<string, string>>();
@@ -56,7 +77,11 @@ internal sealed class FileRunWriter(FileStore store, RunInfo run, Action<string>
         {
             if (metrics.Count + parameters.Count + tags.Count == 0) return;
             try { store.LogBatch(run.RunId, metrics, parameters, tags); }
-            catch (Exception e) { warn($"could not write {metrics.Count} metric points, {parameters.Count} params, {tags.Count} tags of run {run.RunId} to {store.Root}: {e.Message}"); }
+            catch (Exception e)
+            {
+                warn($"could not write {metrics.Count} metric points, {parameters.Count} params, {tags.Count} tags of run {run.RunId} to {store.Root}: {e.Message}");
+                failed?.Invoke("writing metrics, params or tags", e);
+            }
             metrics.Clear(); parameters.Clear(); tags.Clear();
         }
         foreach (var item in items)
@@ -72,12 +97,20 @@ internal sealed class FileRunWriter(FileStore store, RunInfo run, Action<string>
                 case RunItem.Kind.Artifact:
                     FlushBatch();
                     try { store.UploadArtifact(run, item.Value, item.Key); }
-                    catch (Exception e) { warn($"could not store artifact '{item.Key}' from {item.Value} for run {run.RunId}: {e.Message}"); }
+                    catch (Exception e)
+                    {
+                        warn($"could not store artifact '{item.Key}' from {item.Value} for run {run.RunId}: {e.Message}");
+                        failed?.Invoke($"storing artifact '{item.Key}'", e);
+                    }
                     break;
                 case RunItem.Kind.Update:
                     FlushBatch();
                     try { store.UpdateRun(run.RunId, item.Status, item.EndTime); }
-                    catch (Exception e) { warn($"could not set status {item.Status.ToMlflowName()} of run {run.RunId}: {e.Message}"); }
+                    catch (Exception e)
+                    {
+                        warn($"could not set status {item.Status.ToMlflowName()} of run {run.RunId}: {e.Message}");
+                        failed?.Invoke($"setting status {item.Status.ToMlflowName()}", e);
+                    }
                     break;
             }
         }

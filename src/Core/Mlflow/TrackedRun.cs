@@ -76,6 +76,15 @@ public sealed class TrackedRun : IMetricSink, IDisposable
     /// <summary>The status the run was ended with, or null while it runs.</summary>
     public RunStatus? EndStatus { get { lock (_gate) return _endStatus; } }
 
+    /// <summary>
+    /// Why the local store cannot take this run's data any more (its disk is full, naming the file), or null.
+    /// Training should stop (<see cref="OutOfSpaceToken"/>): nothing it logs from then on is kept.
+    /// </summary>
+    public string? OutOfSpace => _writer.OutOfSpace;
+
+    /// <summary>Cancelled when the local store runs out of space (see <see cref="OutOfSpace"/>).</summary>
+    public CancellationToken OutOfSpaceToken => _writer.OutOfSpaceToken;
+
     /// <summary>True for a run reopened with <see cref="MlflowTracker.ResumeRun"/>.</summary>
     public bool IsResumed { get; }
 

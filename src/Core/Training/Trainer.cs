@@ -147,7 +147,12 @@ public sealed class Trainer : IDisposable
         {
             var extra = RecordedSettings();
             foreach (var (k, v) in _checkpoints.Metadata ?? new Dictionary<string, string>()) extra.TryAdd(k, v);
-            var path = store.Save(_model, _optimizer, completed, maxIter, extra);
+            string path;
+            try { path = store.Save(_model, _optimizer, completed, maxIter, extra); }
+            catch (IOException e) when (e is not CheckpointWriteException)
+            {
+                throw new CheckpointWriteException(store.PathFor(completed), completed, lastCheckpoint, e);
+            }
             lastSaved = completed;
             lastCheckpoint = path;
             CheckpointSaved?.Invoke(this, new CheckpointSavedEventArgs(completed, path));

@@ -1,8 +1,9 @@
 /// Faults a cluster or a user causes to a real training process (this test binary started as a child with
 /// `--child-run run …`, the same code path as `run.fsx`): SIGTERM, SIGINT and SIGUSR1 mid-run, a signal
 /// delivered twice at once (GNU timeout), a second signal during the checkpoint save, kill -9, and the
-/// resume into the same MLflow run afterwards. The store is read back with the file-store reader.
-module Research.Experiments.Tests.SignalFaultTests
+/// resume into the same MLflow run afterwards; a full disk (a real small tmpfs) under the checkpoints and
+/// under the tracking store. The store is read back with the file-store reader.
+module Research.Experiments.Tests.TrainingFaultTests
 
 open System
 open System.Collections.Concurrent
@@ -128,11 +129,88 @@ let private stopWith (dir: string) (number: int) (name: string) : Child * int =
     | other -> failtestf "expected one run, found %d" other.Length
     child, stop
 
+
+/// Runs `f` on a fresh tmpfs of `size` (e.g. "40m") mounted in a temporary folder, unmounted afterwards;
+/// false when this machine cannot mount one (not root, no CAP_SYS_ADMIN).
+let private sh (args: string list) =
+    let psi = ProcessStartInfo(List.head args, List.tail args, RedirectStandardError = true, RedirectStandardOutput = true)
+    match Process.Start psi with
+    | null -> -1
+    | p ->
+        p.WaitForExit()
+        p.ExitCode
+
+let private withTmpfs (size: string) (f: string -> unit) : bool =
+    let dir = Path.Combine(Path.GetTempPath(), "research-tmpfs", Guid.NewGuid().ToString("N"))
+    Directory.CreateDirectory dir |> ignore
+    if sh [ "mount"; "-t"; "tmpfs"; "-o"; "size=" + size; "tmpfs"; dir ] <> 0 then
+        (try Directory.Delete dir with _ -> ())
+        false
+    else
+        try f dir
+        finally
+            sh [ "umount"; "-l"; dir ] |> ignore
+            (try Directory.Delete dir with _ -> ())
+        true
+
+let private canMount = lazy (withTmpfs "1m" ignore)
+
+let private diskFullTest (name: string) (body: unit -> unit) =
+    if canMount.Force() then test name { body () } else skiptest name
+
+let private diskFullTests =
+    testList
+        "disk full"
+        [ diskFullTest "checkpoints on a full disk: the error names the file, the previous checkpoint is intact, the run FAILED" (fun () ->
+              withTempDir "research-signal-tests" (fun dir ->
+                  withTmpfs "40m" (fun disk ->
+                      // One checkpoint of this model (weights + momentum, ~26 MB) fits, the second does not.
+                      let argv = args dir 40 10 [] |> List.map (fun a -> if a.StartsWith "output.dir=" then "output.dir=" + disk else a)
+                      let child = start argv []
+                      let code = waitExit child 180.0
+                      Expect.equal code 1 child.Text
+                      let folder = Path.Combine(disk, "quickstart_ci", "checkpoints")
+                      Expect.stringContains child.Text (sprintf "could not write the checkpoint of iteration 20 to %s" (Path.Combine(folder, "model_0000020.ckpt"))) "names the checkpoint"
+                      Expect.stringContains child.Text "No space left on device" "says why"
+                      Expect.stringContains child.Text (sprintf "the previous checkpoint %s is intact" (Path.Combine(folder, "model_0000010.ckpt"))) "names the intact one"
+                      Expect.equal (Directory.GetFiles folder |> Array.map Path.GetFileName |> List.ofArray) [ "model_0000010.ckpt" ] "nothing half-written is left"
+                      Expect.isTrue (CheckpointFile.Verify(Path.Combine(folder, "model_0000010.ckpt"))).IsComplete "the previous checkpoint verifies"
+                      Expect.equal (List.exactlyOne (runs dir)).Info.Status RunStatus.Failed "the run is marked FAILED")
+                  |> ignore))
+          diskFullTest "the tracking store on a full disk: training stops with a checkpoint and the error names the store; --resume after freeing space finishes the same run" (fun () ->
+              withTempDir "research-signal-tests" (fun dir ->
+                  withTmpfs "300k" (fun disk ->
+                      let store = Path.Combine(disk, "mlruns")
+                      let withStore (argv: string list) = argv |> List.map (fun a -> if a.StartsWith "tracking.uri=" then "tracking.uri=" + store else a)
+                      let child = start (withStore (args dir 30 10 [])) []
+                      Expect.equal (waitExit child 180.0) 1 child.Text
+                      Expect.stringContains child.Text (sprintf "error: the tracking store %s is out of space" store) "names the store"
+                      Expect.stringContains child.Text "No space left on device" "says why"
+                      let stop = stoppedAt child
+                      let ckpt = Path.Combine(dir, "out", "quickstart_ci", "checkpoints", sprintf "model_%07d.ckpt" stop)
+                      Expect.isTrue (CheckpointFile.Verify ckpt).IsComplete "the stop checkpoint (on another disk) is complete"
+                      // Free space, then continue.
+                      let rc = sh [ "mount"; "-o"; "remount,size=64m"; disk ]
+                      Expect.equal rc 0 "remount with more space"
+                      let resumed = start (withStore (args dir 30 10 [ "resume=true" ])) []
+                      Expect.equal (waitExit resumed 180.0) 0 resumed.Text
+                      use reader = new FileStore(store)
+                      let experiment = match reader.GetExperimentByName "quickstart_ci" with | null -> failtest "no experiment" | e -> e
+                      match reader.SearchRuns([| experiment.ExperimentId |]) |> List.ofSeq with
+                      | [ r ] ->
+                          Expect.equal r.Info.Status RunStatus.Finished "the same run FINISHED"
+                          Expect.equal r.Params["solver.max_iter"] "30" "its params complete"
+                          let steps = reader.GetMetricHistory(r.Info.RunId, "total_loss") |> Seq.map (fun p -> p.Step) |> List.ofSeq
+                          Expect.equal steps (List.distinct steps |> List.sort) "no step twice, in order"
+                          Expect.equal (steps |> List.filter (fun s -> s > int64 stop)) [ int64 stop + 1L .. 30L ] "every step after the stop"
+                      | other -> failtestf "expected one run, found %d" other.Length)
+                  |> ignore)) ]
+
 [<Tests>]
 let tests =
     testSequenced
     <| testList
-        "signal faults on a real training process"
+        "faults on a real training process"
         [ test "SIGTERM stops at an iteration boundary with a checkpoint, KILLED; --resume continues the same run to FINISHED" {
               withTempDir "research-signal-tests" (fun dir ->
                   let _, stop = stopWith dir 15 "SIGTERM"
@@ -211,4 +289,5 @@ let tests =
                       Expect.equal r.Info.Status RunStatus.Finished "FINISHED"
                       let steps = history dir r.Info.RunId "total_loss" |> List.map (fun p -> p.Step)
                       Expect.equal steps [ 1L .. 60L ] (sprintf "continuous, no duplicate (killed at %d)" killedAt)
-                  | other -> failtestf "expected one run, found %d" other.Length) } ]
+                  | other -> failtestf "expected one run, found %d" other.Length) }
+          diskFullTests ]
