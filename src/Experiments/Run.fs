@@ -328,6 +328,9 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
     // as a FAILED run (not silently missing from its sweep).
     let run = openRun resolved tracker parentRunId runName extraTags folder
     stop.AbortAction <- Action<string>(fun _ -> run.EndWithin(RunStatus.Killed, TimeSpan.FromSeconds 5.0))
+    // A full disk under the tracking store stops training like a signal: nothing logged after it is kept.
+    // Evaluations stop between batches too (the checkpoint then says the evaluation is still due).
+    use stopOrFull = System.Threading.CancellationTokenSource.CreateLinkedTokenSource(stop.Token, run.OutOfSpaceToken)
     try
         logConfigParams run resolved
         run.LogArtifact(configFile, "config")
@@ -351,7 +354,7 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
                                         cfg.Eval.VisScoreThresh, drawAssignment = true)
                 let evaluate (iteration: int64) =
                     let dir = Path.Combine(folder, "eval", sprintf "iter_%07d" iteration)
-                    let report = evaluator.Evaluate(model, dir)
+                    let report = evaluator.Evaluate(model, dir, cancellationToken = stopOrFull.Token)
                     run.LogArtifact(dir, sprintf "eval/iter_%07d" iteration)
                     report.Metrics
                 data, evaluate
@@ -365,7 +368,7 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
                 let evaluator = TrackingMode.evaluator cfg valSet
                 let evaluate (iteration: int64) =
                     let dir = Path.Combine(folder, "eval", sprintf "iter_%07d" iteration)
-                    let report = evaluator.Evaluate(model, dir)
+                    let report = evaluator.Evaluate(model, dir, cancellationToken = stopOrFull.Token)
                     eprintfn "tracking at iteration %d on %d val sequences: %s" iteration valSet.Length (TrackingMode.summary report.Metrics)
                     run.LogArtifact(dir, sprintf "eval/iter_%07d" iteration)
                     report.Metrics
@@ -378,8 +381,6 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
             new Trainer(model, DetectorLossFunction.For(model), data, run, solverOptions cfg.Solver, schedule cfg.Solver,
                         checkpoints, LoggingOptions(MetricsPeriod = int64 cfg.Tracking.LogPeriod, PrintPeriod = int64 cfg.Tracking.LogPeriod),
                         EvaluationOptions(int64 cfg.Eval.Period, Func<_, _>(evaluate)))
-        // A full disk under the tracking store stops training like a signal: nothing logged after it is kept.
-        use stopOrFull = System.Threading.CancellationTokenSource.CreateLinkedTokenSource(stop.Token, run.OutOfSpaceToken)
         let result = trainer.Run(stopOrFull.Token)
         if run.SkippedMetricPoints > 0L then
             eprintfn "resume: %d metric points the run already held (steps past the checkpoint, from the stopped attempt) were not written again" run.SkippedMetricPoints

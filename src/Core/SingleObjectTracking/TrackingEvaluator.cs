@@ -71,10 +71,11 @@ public sealed class TrackingEvaluator
     /// <summary>
     /// Tracks every sequence with <paramref name="model"/> (eval mode, no gradients; its training flag is
     /// restored), writes the files into <paramref name="outputDir"/> and returns the report. progress gets
-    /// (sequence index, sequence count, that sequence's result) after each sequence.
+    /// (sequence index, sequence count, that sequence's result) after each sequence. Throws
+    /// <see cref="OperationCanceledException"/> between sequences once <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
     public TrackingReport Evaluate(DenseDetector model, string outputDir, InferenceSettings? inference = null,
-        Action<int, int, SequenceTrackingResult>? progress = null)
+        Action<int, int, SequenceTrackingResult>? progress = null, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(outputDir);
         var detector = new CropDetector(model, inference);
@@ -86,6 +87,7 @@ public sealed class TrackingEvaluator
         {
             for (var s = 0; s < _sequences.Count; s++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var sequence = _sequences[s];
                 var result = Track(sequence, detector.Detect);
                 results.Add(result);

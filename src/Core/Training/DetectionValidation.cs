@@ -94,9 +94,11 @@ public sealed class DetectionValidation
 
     /// <summary>
     /// Evaluates <paramref name="model"/> (eval mode, no gradients; its training flag is restored) and
-    /// writes <c>detections_&lt;prefix&gt;.json</c> and pictures into <paramref name="outputDir"/>.
+    /// writes <c>detections_&lt;prefix&gt;.json</c> and pictures into <paramref name="outputDir"/>. Throws
+    /// <see cref="OperationCanceledException"/> between batches once <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
-    public DetectorEvaluationReport Evaluate(DenseDetector model, string outputDir, Action<int, int>? progress = null)
+    public DetectorEvaluationReport Evaluate(DenseDetector model, string outputDir, Action<int, int>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(outputDir);
         var settings = _variants.Select(v => v.Settings).ToArray();
@@ -110,6 +112,7 @@ public sealed class DetectionValidation
         foreach (var batch in loader)
         {
             using var b = batch;
+            cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             if (done == 0 && drawAssignment && b.Targets != null && WriteAssignmentPicture(model, b, outputDir) is { } picture)
                 files.Add(picture);

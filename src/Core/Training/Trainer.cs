@@ -118,6 +118,7 @@ public sealed class Trainer : IDisposable
         }
 
         var store = new CheckpointStore(_checkpoints.Directory, _checkpoints.KeepLast);
+        var evaluationPending = false;
         var resumeFrom = _checkpoints.IsNever ? null : _checkpoints.IsAuto ? store.FindNewestComplete(Warn) : _checkpoints.Resume;
         var maxIter = _schedule.MaxIter;
         long start = 0;
@@ -130,6 +131,7 @@ public sealed class Trainer : IDisposable
             start = meta.Iteration;
             view.Message($"resumed from '{resumeFrom}' at iteration {start}");
             _sink.SetTag("trainer.resumed_from", resumeFrom);
+            evaluationPending = meta.Extra.TryGetValue(EvaluationPendingKey, out var pending) && pending == "true";
         }
         else if (_checkpoints.IsNever && store.List().Count > 0)
         {
@@ -143,9 +145,10 @@ public sealed class Trainer : IDisposable
         var runClock = Stopwatch.StartNew();
         var done = 0L;
 
-        string Save(long completed)
+        string Save(long completed, bool evaluationPending = false)
         {
             var extra = RecordedSettings();
+            if (evaluationPending) extra[EvaluationPendingKey] = "true";
             foreach (var (k, v) in _checkpoints.Metadata ?? new Dictionary<string, string>()) extra.TryAdd(k, v);
             string path;
             try { path = store.Save(_model, _optimizer, completed, maxIter, extra); }
@@ -157,6 +160,18 @@ public sealed class Trainer : IDisposable
             lastCheckpoint = path;
             CheckpointSaved?.Invoke(this, new CheckpointSavedEventArgs(completed, path));
             return path;
+        }
+
+        // An evaluation a stop interrupted runs first, at the iteration it was due.
+        if (evaluationPending && start < maxIter && _evaluation != null)
+        {
+            view.Message($"running the evaluation of iteration {start} that the stop interrupted");
+            try { lastEval = Evaluate(start); }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                view.Message($"stopped on request during the evaluation of iteration {start}; checkpoint '{lastCheckpoint}' (it runs again on resume).");
+                return new TrainingResult(TrainingStatus.Cancelled, start, start, resumeFrom, lastCheckpoint, lastEval, warnings);
+            }
         }
 
         for (var iter = start; iter < maxIter; iter++)
@@ -179,7 +194,17 @@ public sealed class Trainer : IDisposable
 
             var completed = iter + 1;
             if (completed % _checkpoints.Period == 0 || completed == maxIter) Save(completed);
-            if (EvaluationDue(completed, maxIter)) lastEval = Evaluate(completed);
+            if (EvaluationDue(completed, maxIter))
+            {
+                try { lastEval = Evaluate(completed); }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    // The evaluator gave up between batches: the checkpoint says the evaluation is still due.
+                    var path = Save(completed, evaluationPending: true);
+                    view.Message($"stopped on request during the evaluation of iteration {completed}; checkpoint '{path}' (the evaluation runs again on resume).");
+                    return new TrainingResult(TrainingStatus.Cancelled, start, completed, resumeFrom, path, lastEval, warnings);
+                }
+            }
 
             var secondsPerIter = runClock.Elapsed.TotalSeconds / done;
             var terms = window.Means(step.Losses.Keys);
@@ -201,6 +226,9 @@ public sealed class Trainer : IDisposable
         }
         return new TrainingResult(TrainingStatus.Completed, start, Math.Max(start, maxIter), resumeFrom, lastCheckpoint, lastEval, warnings);
     }
+
+    /// <summary>Checkpoint metadata key: "true" when a stop interrupted the evaluation due at the checkpoint's iteration.</summary>
+    public const string EvaluationPendingKey = "evaluation_pending";
 
     private sealed record StepValues(double Lr, IReadOnlyDictionary<string, double> Losses, double TotalLoss,
         IReadOnlyDictionary<string, double> Diagnostics, double Seconds, double DataSeconds);

@@ -65,6 +65,11 @@ public sealed record LoggingOptions(long MetricsPeriod = 20, long PrintPeriod = 
 /// It may switch the model to eval mode: the trainer switches it back to train mode afterwards and runs it
 /// under no_grad. It disposes its own tensors (a dispose scope per evaluation batch).
 /// </param>
+/// <remarks>
+/// An evaluator may stop early by throwing <see cref="OperationCanceledException"/> once the token given to
+/// <see cref="Trainer.Run"/> is cancelled (e.g. between batches); the trainer then writes a checkpoint that
+/// marks the evaluation as still due, and a resumed run evaluates first.
+/// </remarks>
 public sealed record EvaluationOptions(long Period, Func<long, IReadOnlyDictionary<string, double>> Evaluate)
 {
     /// <summary>Throws an <see cref="ArgumentException"/> naming the key and value when a setting is out of range.</summary>

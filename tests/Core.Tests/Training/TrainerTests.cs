@@ -101,6 +101,44 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void AStopDuringAnEvaluationCheckpointsItAsDueAndTheResumedRunEvaluatesFirst()
+    {
+        using var cts = new CancellationTokenSource();
+        var calls = new List<long>();
+        // The evaluator gives up as evaluators do between batches: the first time, the stop arrives during it.
+        var stopping = new EvaluationOptions(4, it =>
+        {
+            calls.Add(it);
+            cts.Cancel();
+            cts.Token.ThrowIfCancellationRequested();
+            return new Dictionary<string, double>();
+        });
+        var first = NewRun(8, checkpointPeriod: 100, eval: stopping);
+        var r1 = first.Trainer.Run(cts.Token);
+        first.Trainer.Dispose();
+        Assert.Equal(TrainingStatus.Cancelled, r1.Status);
+        Assert.Equal(4, r1.Iteration);
+        Assert.Equal(Path.Combine(_dir, "model_0000004.ckpt"), r1.LastCheckpoint);
+        Assert.Equal("true", CheckpointFile.ReadMetadata(r1.LastCheckpoint!).Extra[Trainer.EvaluationPendingKey]);
+        Assert.Equal(new[] { 4L }, calls);
+
+        calls.Clear();
+        var counting = new EvaluationOptions(4, it =>
+        {
+            calls.Add(it);
+            return new Dictionary<string, double> { ["bbox/AP"] = it };
+        });
+        var second = NewRun(8, checkpointPeriod: 100, eval: counting);
+        var r2 = second.Trainer.Run();
+        second.Trainer.Dispose();
+        Assert.Equal(TrainingStatus.Completed, r2.Status);
+        Assert.Equal(4, r2.StartIteration);
+        Assert.Equal(new[] { 4L, 8L }, calls);   // the interrupted evaluation first, then the due ones
+        Assert.Equal(new[] { 4L, 8L }, second.Sink.Metrics.Where(m => m.Metrics.ContainsKey("bbox/AP")).Select(m => m.Step));
+        Assert.False(CheckpointFile.ReadMetadata(Path.Combine(_dir, "model_0000008.ckpt")).Extra.ContainsKey(Trainer.EvaluationPendingKey));
+    }
+
+    [Fact]
     public void CancellationWritesACheckpointAtTheCurrentIterationAndStopsCleanly()
     {
         using var cts = new CancellationTokenSource();
