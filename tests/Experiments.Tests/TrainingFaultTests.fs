@@ -43,8 +43,23 @@ let private args (dir: string) (maxIter: int) (period: int) (extra: string list)
       sprintf "output.dir=%s" (Path.Combine(dir, "out")) ]
     @ extra
 
+/// True when coreutils env can reset a signal to its default disposition before it execs the command.
+let private envResetsSignals =
+    lazy
+        (try
+            match Process.Start(ProcessStartInfo("env", [ "--default-signal=INT"; "true" ], RedirectStandardError = true)) with
+            | null -> false
+            | p ->
+                p.WaitForExit()
+                p.ExitCode = 0
+         with _ -> false)
+
 let private start (argv: string list) (environment: (string * string) list) : Child =
-    let psi = ProcessStartInfo("dotnet", testBinary :: argv)
+    // A suite run with SIGINT ignored (a background job of a non-interactive shell) would pass that on and the
+    // child would never see SIGINT: start it with the default disposition (env execs: the pid is the child's).
+    let psi =
+        if envResetsSignals.Force() then ProcessStartInfo("env", "--default-signal=INT" :: "dotnet" :: testBinary :: argv)
+        else ProcessStartInfo("dotnet", testBinary :: argv)
     psi.RedirectStandardError <- true
     psi.RedirectStandardOutput <- true
     psi.UseShellExecute <- false

@@ -18,11 +18,32 @@ public class KillFaultTests
     private static extern int SendSignal(int pid, int signal);
 #pragma warning restore SYSLIB1054
 
+    private static readonly bool ResetsSignals = EnvResetsSignals();
+
+    private static bool EnvResetsSignals()
+    {
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo("env", ["--default-signal=INT", "true"]) { RedirectStandardError = true, UseShellExecute = false });
+            p!.WaitForExit();
+            return p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception) { return false; }
+    }
+
     private static Process StartChild(params string[] args)
     {
         var dll = typeof(ChildProcessProgram).Assembly.Location;
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-        var psi = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // A process started with SIGINT ignored (a background job of a non-interactive shell, as CI may run the
+        // suite) passes that on, and .NET then never sees SIGINT: start the child with the default disposition
+        // (coreutils env execs, so the pid stays the child's).
+        var psi = new ProcessStartInfo(ResetsSignals ? "env" : dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (ResetsSignals)
+        {
+            psi.ArgumentList.Add("--default-signal=INT");
+            psi.ArgumentList.Add(dotnet);
+        }
         psi.ArgumentList.Add("exec");
         psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
