@@ -111,4 +111,28 @@ let tests =
                 Expect.equal code 0 "dry run exits 0"
                 Expect.isFalse (Directory.Exists(Path.Combine(dir, "mlruns"))) "no store written")
         }
+
+        test "--resume of a run that cannot be reopened (deleted, or FINISHED) starts a new run linked to it by a tag" {
+            withTemp (fun dir ->
+                let overrides = tiny dir
+                let code = Run.main (Array.ofList (ci :: "solver.max_iter=4" :: overrides))
+                Expect.equal code 0 "first run"
+                let first = List.exactlyOne (runsOf dir "quickstart_ci")
+                let link = Path.Combine(dir, "outputs", "quickstart_ci", RunIdFile.FileName)
+                Expect.stringContains (File.ReadAllText link) first.Info.RunId "the output folder records its run"
+                // FINISHED: not reopened (it would mix two trainings into one run).
+                Expect.equal (Run.main (Array.ofList (ci :: "solver.max_iter=4" :: overrides @ [ "--resume" ]))) 0 "resume of a finished run"
+                let runs = runsOf dir "quickstart_ci"
+                Expect.equal runs.Length 2 "a new run"
+                let second = runs |> List.find (fun r -> r.Info.RunId <> first.Info.RunId)
+                Expect.equal (second.Tags.TryGetValue Run.ResumedFromRunTag |> function | true, v -> v | _ -> "") first.Info.RunId "linked to the first by tag"
+                Expect.equal (List.exactlyOne (runsOf dir "quickstart_ci" |> List.filter (fun r -> r.Info.RunId = first.Info.RunId))).Info.Status RunStatus.Finished "the first run untouched"
+                Expect.stringContains (File.ReadAllText link) second.Info.RunId "the folder now records the new run"
+                // Deleted (as `mlflow runs delete` leaves it): not reopened either.
+                let meta = Path.Combine(dir, "mlruns", second.Info.ExperimentId, second.Info.RunId, "meta.yaml")
+                File.WriteAllText(meta, File.ReadAllText(meta).Replace("lifecycle_stage: 'active'", "lifecycle_stage: 'deleted'"))
+                Expect.equal (Run.main (Array.ofList (ci :: "solver.max_iter=4" :: overrides @ [ "--resume" ]))) 0 "resume of a deleted run"
+                let third = runsOf dir "quickstart_ci" |> List.find (fun r -> r.Info.RunId <> first.Info.RunId && r.Info.RunId <> second.Info.RunId)
+                Expect.equal (third.Tags.TryGetValue Run.ResumedFromRunTag |> function | true, v -> v | _ -> "") second.Info.RunId "linked to the deleted one")
+        }
     ]
