@@ -282,6 +282,32 @@ let tests =
                   Expect.equal (newest.Iteration % 10L) 0L "the newest complete one is a periodic checkpoint"
                   Expect.equal (List.exactlyOne (runs dir)).Info.Status RunStatus.Killed "the abort still ends the run KILLED") }
 
+          test "SIGTERM to a sweep: the child and the parent end KILLED; running the sweep again resumes that child in its run and finishes the sweep" {
+              withTempDir "research-signal-tests" (fun dir ->
+                  let sweepFile = Path.Combine(dir, "sweep.yaml")
+                  File.WriteAllText(sweepFile, sprintf "_base_: %s\nname: fault_sweep\nsweep:\n  model.poto.alpha: [0.6, 0.8]\n" (experiment "quickstart_ci.yaml"))
+                  let argv = args dir 150 1000 [] |> List.map (fun a -> if a = experiment "quickstart_ci.yaml" then sweepFile elif a = "run" then "sweep" else a)
+                  let first = start argv []
+                  waitUntil "iteration 5 of the first child" first 120.0 (fun () -> lastIteration first >= 5)
+                  signal first 15
+                  Expect.equal (waitExit first 30.0) 143 first.Text
+                  let byName () = runs dir |> List.map (fun r -> r.Name, r) |> Map.ofList
+                  let stopped = byName ()
+                  Expect.equal stopped["fault_sweep[alpha=0.6]"].Info.Status RunStatus.Killed "the child KILLED"
+                  Expect.equal stopped["fault_sweep"].Info.Status RunStatus.Killed "the parent KILLED"
+                  Expect.isFalse (stopped.ContainsKey "fault_sweep[alpha=0.8]") "the second child never started"
+                  let again = start argv []
+                  Expect.equal (waitExit again 240.0) 0 again.Text
+                  Expect.stringContains again.Text "fault_sweep[alpha=0.6]: resuming the stopped attempt" "the stopped child resumes"
+                  let finished = byName ()
+                  Expect.equal finished.Count 3 "still one parent and two children"
+                  for KeyValue(name, r) in finished do
+                      Expect.equal r.Info.Status RunStatus.Finished (sprintf "%s FINISHED" name)
+                  let resumed = finished["fault_sweep[alpha=0.6]"]
+                  Expect.equal resumed.Info.RunId stopped["fault_sweep[alpha=0.6]"].Info.RunId "the same child run"
+                  let steps = history dir resumed.Info.RunId "total_loss" |> List.map (fun p -> p.Step)
+                  Expect.equal steps [ 1L .. 150L ] "one continuous curve") }
+
           test "kill -9 mid-run, then --resume: one run, FINISHED, every step once (points past the checkpoint not duplicated)" {
               withTempDir "research-signal-tests" (fun dir ->
                   let child = start (args dir 60 10 []) []
