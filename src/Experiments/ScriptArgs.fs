@@ -73,7 +73,7 @@ let runUsage =
           "  overrides (Hydra): key=value  +key=value (add)  ++key=value (set or add)  ~key (delete)"
           "  --print-config       print the resolved config as YAML and exit"
           "  --dry-run            validate, build the dataset index and the model, then exit"
-          "  --resume             continue from the last checkpoint in output.dir (same as resume=true)"
+          "  --resume             continue from the last checkpoint in output.dir, in the same MLflow run (same as resume=true)"
           "  --parent-run-id ID   attach the run to an MLflow parent run"
           "  --run-name NAME      MLflow run name (default: the config's name)"
           "  -h, --help           this text" ]
