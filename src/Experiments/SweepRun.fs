@@ -109,7 +109,7 @@ let runAll (plan: SweepPlan) : int =
             // folder: it resumes into that run instead of starting over.
             let folder = Run.outputFolder child.Resolved.Config (Some child.Name)
             let resolved =
-                if not child.Resolved.Config.Resume && (Run.unfinishedRunOf tracker folder).IsSome then
+                if not child.Resolved.Config.Resume && (RunReopening.unfinishedRunOf tracker folder).IsSome then
                     eprintfn "[%d/%d] %s: resuming the stopped attempt in %s" (child.Index + 1) plan.Children.Length child.Name folder
                     { child.Resolved with Config = { child.Resolved.Config with Resume = true } }
                 else child.Resolved

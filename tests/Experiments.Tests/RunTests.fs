@@ -125,7 +125,7 @@ let tests =
                 let runs = runsOf dir "quickstart_ci"
                 Expect.equal runs.Length 2 "a new run"
                 let second = runs |> List.find (fun r -> r.Info.RunId <> first.Info.RunId)
-                Expect.equal (second.Tags.TryGetValue Run.ResumedFromRunTag |> function | true, v -> v | _ -> "") first.Info.RunId "linked to the first by tag"
+                Expect.equal (second.Tags.TryGetValue RunReopening.ResumedFromRunTag |> function | true, v -> v | _ -> "") first.Info.RunId "linked to the first by tag"
                 Expect.equal (List.exactlyOne (runsOf dir "quickstart_ci" |> List.filter (fun r -> r.Info.RunId = first.Info.RunId))).Info.Status RunStatus.Finished "the first run untouched"
                 Expect.stringContains (File.ReadAllText link) second.Info.RunId "the folder now records the new run"
                 // Deleted (as `mlflow runs delete` leaves it): not reopened either.
@@ -133,6 +133,6 @@ let tests =
                 File.WriteAllText(meta, File.ReadAllText(meta).Replace("lifecycle_stage: 'active'", "lifecycle_stage: 'deleted'"))
                 Expect.equal (Run.main (Array.ofList (ci :: "solver.max_iter=4" :: overrides @ [ "--resume" ]))) 0 "resume of a deleted run"
                 let third = runsOf dir "quickstart_ci" |> List.find (fun r -> r.Info.RunId <> first.Info.RunId && r.Info.RunId <> second.Info.RunId)
-                Expect.equal (third.Tags.TryGetValue Run.ResumedFromRunTag |> function | true, v -> v | _ -> "") second.Info.RunId "linked to the deleted one")
+                Expect.equal (third.Tags.TryGetValue RunReopening.ResumedFromRunTag |> function | true, v -> v | _ -> "") second.Info.RunId "linked to the deleted one")
         }
     ]
