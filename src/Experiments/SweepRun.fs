@@ -62,14 +62,39 @@ let openParent (tracker: MlflowTracker) (plan: SweepPlan) : string =
         tracker.Store.UpdateRun(parent.RunId, RunStatus.Running, Nullable())
         parent.RunId
 
-/// Ends a parent: its note is the table of its children, its status FAILED if any child is not FINISHED.
+/// A stored run as resume matching sees it.
+let private priorOf (r: RunRecord) : PriorRun =
+    { RunId = r.Info.RunId; Status = r.Info.Status.ToMlflowName(); Params = r.Params |> Seq.map (fun kv -> kv.Key, kv.Value) |> Map.ofSeq }
+
+/// Ends a parent: its note is the table of its children (a grid point an earlier sweep FINISHED counts with
+/// that run), its status FAILED if any grid point has no FINISHED run.
 let closeParent (tracker: MlflowTracker) (plan: SweepPlan) (parentRunId: string) : int =
     let store = tracker.Store
     let parent =
         match store.GetRun parentRunId with
         | null -> raise (ArgumentException(sprintf "no run with id '%s' in %s" parentRunId tracker.Uri))
         | r -> r
-    let children = tracker.ChildRuns(parent.Info.ExperimentId, parentRunId)
+    // Its own children, and for a grid point skipped because an earlier sweep (another parent, e.g. the same
+    // sweep with a changed value list) already FINISHED it, that run.
+    let own = tracker.ChildRuns(parent.Info.ExperimentId, parentRunId) |> List.ofSeq
+    let ownNames = own |> List.choose (fun c -> Option.ofObj c.Name) |> Set.ofList
+    let prior =
+        store.SearchRuns([| parent.Info.ExperimentId |])
+        |> Seq.map (fun r -> priorOf r, r)
+        |> List.ofSeq
+    let borrowed =
+        Sweep.matchPrior (List.map fst prior) plan
+        |> List.choose (fun (child, matched) ->
+            match matched with
+            | Some m when not (ownNames.Contains child.Name) -> prior |> List.tryFind (fun (p, _) -> p.RunId = m.RunId) |> Option.map snd
+            | _ -> None)
+    let children = own @ borrowed |> List.sortBy (fun c -> c.Info.StartTime)
+    let nameOf (c: RunRecord) =
+        // A borrowed run carries its own sweep's child name: match it to this plan's child by config instead.
+        plan.Children
+        |> List.tryFind (fun child -> Sweep.matchesFinished child (priorOf c))
+        |> Option.map (fun child -> child.Name)
+        |> Option.orElse (Option.ofObj c.Name)
     let metricKeys =
         [ "bbox/AP"; "bbox/AP50"; "bbox/AR100"; "bbox_nms/AP50"; "bbox_nms/AR100" ]
         |> List.filter (fun k -> children |> Seq.exists (fun c -> c.Metrics.ContainsKey k))
@@ -79,7 +104,7 @@ let closeParent (tracker: MlflowTracker) (plan: SweepPlan) (parentRunId: string)
     let finished =
         children
         |> Seq.filter (fun c -> c.Info.Status = RunStatus.Finished)
-        |> Seq.choose (fun c -> Option.ofObj c.Name)
+        |> Seq.choose nameOf
         |> Set.ofSeq
     let missing = Set.difference expected finished
     let ok = missing.IsEmpty
@@ -94,7 +119,7 @@ let runAll (plan: SweepPlan) : int =
     use tracker = MlflowTracker.FromEnvironment(trackingUriOf plan)
     let prior =
         tracker.SearchRuns(experimentOf plan)
-        |> Seq.map (fun r -> { RunId = r.Info.RunId; Status = r.Info.Status.ToMlflowName(); Params = r.Params |> Seq.map (fun kv -> kv.Key, kv.Value) |> Map.ofSeq })
+        |> Seq.map priorOf
         |> List.ofSeq
     let parentId = openParent tracker plan
     eprintfn "sweep '%s': %d children, parent run %s in %s" plan.Name plan.Children.Length parentId tracker.Uri

@@ -76,7 +76,19 @@ let tests =
                 Expect.stringContains parent.Tags["mlflow.note.content"] "model.poto.alpha" "parent note is the children table"
                 Expect.equal (SweepRun.main args) 0 "second run exits 0"
                 let again = runsOf dir "quickstart_ci"
-                Expect.equal again.Length runs.Length "no new run: finished children were skipped and the parent reused")
+                Expect.equal again.Length runs.Length "no new run: finished children were skipped and the parent reused"
+                // The same sweep with another value list: a new parent; the point already FINISHED is not run
+                // again and the new parent counts it (FINISHED, in its note).
+                let changed = Array.append args [| "model.poto.alpha=1.0,0.5" |]
+                Expect.equal (SweepRun.main changed) 0 "changed sweep exits 0"
+                let third = runsOf dir "quickstart_ci"
+                Expect.equal third.Length (runs.Length + 2) "a new parent and one new child (alpha 0.5)"
+                let newParent =
+                    third |> List.find (fun r -> r.Tags.TryGetValue "research.sweep" = (true, "parent") && r.Info.RunId <> parent.Info.RunId)
+                Expect.equal newParent.Info.Status RunStatus.Finished "the new parent FINISHED: alpha 1.0 counts with its earlier run"
+                let note = newParent.Tags["mlflow.note.content"]
+                Expect.stringContains note "tiny_sweep[alpha=1.0]" "the borrowed run is in its table"
+                Expect.stringContains note "tiny_sweep[alpha=0.5]" "the new run is in its table")
         }
 
         test "a failing sweep child is recorded FAILED, the others finish, the parent fails and the exit code is non-zero" {
