@@ -155,6 +155,8 @@ let decode (root: Node) : ExperimentConfig =
              | "fcos" -> Fcos
              | "atss" -> Atss
              | _ -> Poto)
+          Weights = r.OptionalText "model.weights"
+          WeightsStrict = r.Bool "model.weights_strict"
           Backbone =
             { Depth = r.Int "model.backbone.depth"
               Norm = norm "model.backbone.norm"
@@ -164,7 +166,8 @@ let decode (root: Node) : ExperimentConfig =
               Res2OutChannels = r.Int "model.backbone.res2_out_channels"
               WidthPerGroup = r.Int "model.backbone.width_per_group"
               NumGroups = r.Int "model.backbone.num_groups"
-              Weights = r.OptionalText "model.backbone.weights" }
+              Weights = r.OptionalText "model.backbone.weights"
+              WeightsStrict = r.Bool "model.backbone.weights_strict" }
           Fpn =
             { OutChannels = r.Int "model.fpn.out_channels"
               TopLevel = r.Int "model.fpn.top_level"

@@ -131,6 +131,8 @@ let fields : Field list =
           (Section
               [ field "num_classes" (integer positive)
                 field "assignment" (choice [ "poto"; "poto_argmax"; "loss"; "center"; "anchor"; "fcos"; "atss" ])
+                field "weights" nullableString
+                field "weights_strict" boolean
                 field
                     "backbone"
                     (Section
@@ -142,7 +144,8 @@ let fields : Field list =
                           field "res2_out_channels" (integer positive)
                           field "width_per_group" (integer positive)
                           field "num_groups" (integer positive)
-                          field "weights" nullableString ])
+                          field "weights" nullableString
+                          field "weights_strict" boolean ])
                 field
                     "fpn"
                     (Section
@@ -172,7 +175,7 @@ let fields : Field list =
                 field "momentum" (real (fun m -> if m >= 0.0 && m < 1.0 then None else Some "must be in [0, 1)"))
                 field "weight_decay" (real Rules.nonNegative)
                 field "weight_decay_norm" (real Rules.nonNegative)
-                field "max_iter" (integer positive)
+                field "max_iter" (integer Rules.nonNegative)
                 field "lr_schedule" (choice [ "step"; "cosine" ])
                 field "steps" (ints positive Rules.anyLength)
                 field "gamma" (real (fun g -> if g > 0.0 && g <= 1.0 then None else Some "must be in (0, 1]"))

@@ -152,8 +152,11 @@ type BackboneSettings =
       Res2OutChannels: int
       WidthPerGroup: int
       NumGroups: int
-      /// Pretrained weights (torch.save or safetensors); None = random init.
-      Weights: string option }
+      /// Pretrained weights: torchvision state dicts, MSRA / detectron2 `.pkl`, cvpods-named torch.save / safetensors
+      /// (a bare ResNet, ResNet + FPN or a whole detector's backbone.*); None = random init.
+      Weights: string option
+      /// true: every key must load (else the run fails before training); false: differences are warnings.
+      WeightsStrict: bool }
 
 /// `model.fpn`.
 type FpnSettings =
@@ -233,6 +236,11 @@ type AssignmentKind =
 type ModelSettings =
     { NumClasses: int
       Assignment: AssignmentKind
+      /// The whole detector's weights (an official DeFCN / cvpods `model_final.pth`, our `.ckpt`, `.safetensors`,
+      /// `.pth`), loaded after the model is built; None = backbone weights / random init.
+      Weights: string option
+      /// As `model.backbone.weights_strict`, for `model.weights`.
+      WeightsStrict: bool
       Backbone: BackboneSettings
       Fpn: FpnSettings
       Head: HeadSettings

@@ -11,6 +11,9 @@ open Research.Core.Evaluation
 let usage =
     """usage: dotnet fsi scripts/evaluate.fsx GT.json DETS.json [--json]
        dotnet fsi scripts/evaluate.fsx GT.odgt DETS [--images DIR] [--visible] [--json]   (CrowdHuman: see GT.odgt --help)
+       dotnet fsi scripts/evaluate.fsx CONFIG.yaml --checkpoint PATH [key=value ...] [--json]
+           (a detector on the config's val set; PATH: our .ckpt, an official DeFCN / cvpods model_final.pth,
+            .safetensors or .pth; strict on keys unless model.weights_strict=false)
 
 COCO bbox evaluation with pycocotools' COCOeval semantics.
   GT.json     COCO instances file (images, annotations with bbox [x,y,w,h], area, iscrowd; categories)

@@ -93,7 +93,7 @@ let evaluate (argv: string[]) : int =
             eprintfn "error: %s" message
             ConfigError.ExitCode
         | Ok(None, _, _) ->
-            eprintfn "error: evaluating a config needs --checkpoint PATH (e.g. outputs/quickstart/checkpoints/model_0001800.ckpt)"
+            eprintfn "error: evaluating a config needs --checkpoint PATH (our .ckpt, e.g. outputs/quickstart/checkpoints/model_0001800.ckpt, an official model_final.pth, .safetensors or .pth)"
             ConfigError.ExitCode
         | Ok(Some checkpoint, json, overrides) ->
             match Config.load config overrides with
@@ -103,14 +103,24 @@ let evaluate (argv: string[]) : int =
                     if not (File.Exists checkpoint) then raise (FileNotFoundException(sprintf "checkpoint '%s' does not exist" checkpoint))
                     let cfg = resolved.Config
                     use model = Run.buildModel cfg
-                    let meta = CheckpointFile.LoadModel(checkpoint, model)
-                    let dir = Path.Combine(Run.outputFolder cfg None, "eval", sprintf "checkpoint_%07d" meta.Iteration)
+                    // Any whole-detector file: our .ckpt, an official model_final.pth, .safetensors, .pth (strict unless
+                    // model.weights_strict=false).
+                    let loaded =
+                        DetectorWeights.Load(model, checkpoint, cfg.Model.WeightsStrict,
+                                             "Fix the file or the model settings (the config must describe the network the weights are for), or pass model.weights_strict=false to evaluate what loads.")
+                    for w in loaded.Report.Warnings do eprintfn "warning: --checkpoint: %s" w
+                    let iteration = if loaded.Iteration.HasValue then loaded.Iteration.Value else 0L
+                    let name =
+                        if loaded.Iteration.HasValue then sprintf "checkpoint_%07d" iteration
+                        else "weights_" + Path.GetFileNameWithoutExtension checkpoint
+                    let dir = Path.Combine(Run.outputFolder cfg None, "eval", name)
                     let print (metrics: Collections.Generic.IReadOnlyDictionary<string, float>) (what: string) =
                         if json then
                             let items = metrics |> Seq.map (fun kv -> sprintf "\"%s\": %s" kv.Key (kv.Value.ToString("R", Globalization.CultureInfo.InvariantCulture)))
                             printfn "{%s}" (String.Join(", ", items))
                         else
-                            printfn "checkpoint %s (iteration %d) on %s; outputs in %s" checkpoint meta.Iteration what dir
+                            printfn "checkpoint %s (%s) on %s; outputs in %s" checkpoint
+                                (if loaded.Iteration.HasValue then sprintf "iteration %d" iteration else sprintf "%A file" loaded.Format) what dir
                             for kv in metrics |> Seq.sortBy (fun kv -> kv.Key) do
                                 printfn "  %-26s %.4f" kv.Key kv.Value
                     match cfg.Task with

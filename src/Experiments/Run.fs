@@ -104,19 +104,58 @@ let private coreNorm (n: NormKind) =
     | GN -> Norm.GN
     | NoNorm -> Norm.None
 
-/// Initialises the backbone from `model.backbone.weights`: a whole-detector checkpoint (backbone.*), a backbone
-/// one (bottom_up.*, fpn_*) or a bare ResNet (stem.*, res2.*); the prefixes are read off the file's keys.
-let private loadBackboneWeights (backbone: TorchSharp.torch.nn.Module) (path: string) =
-    let keys =
-        let file = WeightLoader.ReadStateDict path
-        try List.ofSeq file.Keys finally (for t in file.Values do t.Dispose())
-    let sourcePrefix, targetPrefix =
-        if keys |> List.exists (fun k -> k.StartsWith "backbone.") then "backbone.", ""
-        elif keys |> List.exists (fun k -> k.StartsWith "bottom_up.") then "", ""
-        else "", "bottom_up."
-    let report = WeightLoader.Load(backbone, path, strict = false, sourcePrefix = sourcePrefix, targetPrefix = targetPrefix)
-    for w in report.Warnings do eprintfn "warning: %s" w
-    eprintfn "loaded %d backbone tensors from %s" report.Loaded.Count path
+/// The advice line of a strict load that failed, naming the config key that relaxes it.
+let private strictHint (key: string) =
+    sprintf "Fix the file or the model settings, or set %s_strict: false to load what matches and warn about the rest." key
+
+/// What a weight load reports: the differences a non-strict load accepted (one warning line each), then one line of
+/// what loaded, ignored and kept.
+let private printLoad (key: string) (path: string) (what: string) (report: WeightLoadReport) =
+    for w in report.Warnings do eprintfn "warning: %s: %s" key w
+    eprintfn "%s: %s from %s (%s)" key report.Summary path what
+
+/// The checks of ImageNet weights of a known convention (torchvision, MSRA) against the config. The bottleneck stride
+/// must sit where the weights had it: the keys and shapes do not show it, so the weights would load into a different
+/// network — refused (exit 2). Input format and pixel statistics that clearly differ from the weights' make a warning:
+/// the network then sees inputs the weights were not trained on. Returns the warning, if any.
+let private conventionWarning (cfg: ExperimentConfig) (path: string) (convention: PretrainedConvention) : string option =
+    let b = cfg.Model.Backbone
+    let where (inOneByOne: bool) = if inOneByOne then "first 1x1" else "3x3"
+    if b.Depth >= 50 && b.StrideIn1x1 <> convention.StrideInOneByOne then
+        raise (
+            ArgumentException(
+                sprintf "model.backbone.stride_in_1x1 = %b, but %s holds %s weights, whose bottleneck blocks have their stride in the %s conv: they would load, into a different network. Set model.backbone.stride_in_1x1: %b."
+                    b.StrideIn1x1 path convention.Name (where convention.StrideInOneByOne) convention.StrideInOneByOne))
+    let i = cfg.Input
+    let format = match i.Format with Rgb -> ChannelOrder.Rgb | Bgr -> ChannelOrder.Bgr
+    let differences = convention.InputDifferences(format, List.toArray i.PixelMean, List.toArray i.PixelStd)
+    if differences.Count = 0 then None
+    else
+        let numbers (xs: float seq) = "[" + String.Join(", ", xs |> Seq.map (fun x -> (Math.Round(x, 3)).ToString(Globalization.CultureInfo.InvariantCulture))) + "]"
+        let order = if convention.Format = ChannelOrder.Rgb then "RGB" else "BGR"
+        Some(
+            sprintf "model.backbone.weights: %s holds %s weights, trained on %s input normalised with pixel_mean %s and pixel_std %s (0-255 scale); the config has %s. They load, but the network sees inputs they were not trained on: set input.format: %s, input.pixel_mean: %s, input.pixel_std: %s (README \"Weights\")."
+                path convention.Name order (numbers convention.PixelMean) (numbers convention.PixelStd) (String.Join("; ", differences))
+                order (numbers convention.PixelMean) (numbers convention.PixelStd))
+
+/// Initialises the backbone from `model.backbone.weights` (Research.Core BackboneWeights: torchvision, Caffe2 / MSRA and
+/// cvpods names; a bare ResNet, ResNet + FPN or a whole detector's backbone.*), strict unless
+/// `model.backbone.weights_strict: false`, then checks the weights' convention against the config.
+let private loadBackboneWeights (cfg: ExperimentConfig) (backbone: TorchSharp.torch.nn.Module) (path: string) =
+    let key = "model.backbone.weights"
+    let loaded = BackboneWeights.Load(backbone, path, cfg.Model.Backbone.WeightsStrict, strictHint key)
+    printLoad key path (sprintf "%s into the %s" loaded.NamingDescription loaded.Target) loaded.Report
+    match loaded.Convention with
+    | null -> ()
+    | convention -> conventionWarning cfg path convention |> Option.iter (eprintfn "warning: %s")
+
+/// Loads `model.weights` into the whole detector (Research.Core.Training.DetectorWeights: official model_final.pth,
+/// our .ckpt, .safetensors, .pth), strict unless `model.weights_strict: false`.
+let private loadModelWeights (cfg: ExperimentConfig) (model: DenseDetector) (path: string) =
+    let key = "model.weights"
+    let loaded = DetectorWeights.Load(model, path, cfg.Model.WeightsStrict, strictHint key)
+    let iteration = if loaded.Iteration.HasValue then sprintf ", iteration %d" loaded.Iteration.Value else ""
+    printLoad key path (sprintf "%A file%s" loaded.Format iteration) loaded.Report
 
 /// Builds the detector of a config (the one place config maps to modules): backbone, head, assignment, losses,
 /// post-processing and input normalisation. Detection batches carry raw pixels, so the detector normalises with
@@ -132,48 +171,58 @@ let buildModel (cfg: ExperimentConfig) : DenseDetector =
             widthPerGroup = b.WidthPerGroup, numGroups = b.NumGroups,
             outChannels = m.Fpn.OutChannels, fpnNorm = coreNorm m.Fpn.Norm,
             topLevels = m.Fpn.TopLevel - 5)
-    b.Weights |> Option.iter (loadBackboneWeights backbone)
+    try b.Weights |> Option.iter (loadBackboneWeights cfg backbone)
+    with _ ->
+        backbone.Dispose()
+        reraise ()
     let f = m.Filter
     let normalization =
         match cfg.Task with
         | Detection -> Some(PixelNormalization(cfg.Input.PixelMean |> List.map float32 |> Array.ofList, cfg.Input.PixelStd |> List.map float32 |> Array.ofList))
         | Tracking -> None
     let head = HeadOptions(NumConvs = m.Head.NumConvs, PriorProb = m.Head.PriorProb, Norm = (if m.Head.Norm = GN then HeadNorm.GroupNorm else HeadNorm.None))
-    match m.Assignment with
-    | Fcos
-    | Atss ->
-        new Fcos(
-            backbone, m.NumClasses,
-            rule = (if m.Assignment = Atss then OneToManyRule.Atss else OneToManyRule.Fcos),
-            centerness = defaultArg m.Head.Centerness true,
-            head = head,
-            inference = inferenceSettings m.Test m.Test.NmsThresh,
-            fcos = FcosOptions(CenterSamplingRadius = m.Fcos.CenterSamplingRadius, SizeBounds = (m.Fcos.SizeBounds |> Array.ofList), RegWeight = m.Fcos.RegWeight),
-            atss = AtssOptions(AnchorScale = m.Atss.AnchorScale, TopK = m.Atss.Topk, RegWeight = m.Atss.RegWeight),
-            focalAlpha = m.Loss.FocalAlpha, focalGamma = m.Loss.FocalGamma,
-            normalization = Option.toObj normalization, sizeDivisibility = cfg.Input.SizeDivisibility,
-            ignoreRegions = (cfg.Input.IgnoreRegions = Ignore))
-        :> DenseDetector
-    | _ ->
-        new Defcn(
-            backbone, m.NumClasses,
-            head = head,
-            filter = FilterOptions(Enabled = f.Enabled, KernelSize = f.KernelSize, Tau = f.Tau, UseNorm = (f.Norm = GN)),
-            inference = inferenceSettings m.Test m.Test.NmsThresh,
-            center = CenterRuleAssigner.RangesFromBounds(m.Center.SizeBounds |> Array.ofList),
-            centerTopK = m.Center.DistanceTopk,
-            anchorSizes = (m.Anchor.Sizes |> Array.ofList),
-            poto = PotoOptions(Alpha = m.Poto.Alpha, CenterSamplingRadius = m.Poto.CenterSamplingRadius, AuxTopK = m.Poto.AuxTopk,
-                               Rule = (match m.Assignment with
-                                       | PotoArgmax -> OneToOneRule.PotoArgmax
-                                       | ForegroundLoss -> OneToOneRule.ForegroundLoss
-                                       | Center -> OneToOneRule.Center
-                                       | Anchor -> OneToOneRule.Anchor
-                                       | _ -> OneToOneRule.Poto)),
-            loss = DefcnLossOptions(FocalAlpha = m.Loss.FocalAlpha, FocalGamma = m.Loss.FocalGamma, RegWeight = m.Loss.RegWeight),
-            auxiliaryLoss = m.Loss.Aux, normalization = Option.toObj normalization, sizeDivisibility = cfg.Input.SizeDivisibility,
-            ignoreRegions = (cfg.Input.IgnoreRegions = Ignore))
-        :> DenseDetector
+    let model =
+        match m.Assignment with
+        | Fcos
+        | Atss ->
+            new Fcos(
+                backbone, m.NumClasses,
+                rule = (if m.Assignment = Atss then OneToManyRule.Atss else OneToManyRule.Fcos),
+                centerness = defaultArg m.Head.Centerness true,
+                head = head,
+                inference = inferenceSettings m.Test m.Test.NmsThresh,
+                fcos = FcosOptions(CenterSamplingRadius = m.Fcos.CenterSamplingRadius, SizeBounds = (m.Fcos.SizeBounds |> Array.ofList), RegWeight = m.Fcos.RegWeight),
+                atss = AtssOptions(AnchorScale = m.Atss.AnchorScale, TopK = m.Atss.Topk, RegWeight = m.Atss.RegWeight),
+                focalAlpha = m.Loss.FocalAlpha, focalGamma = m.Loss.FocalGamma,
+                normalization = Option.toObj normalization, sizeDivisibility = cfg.Input.SizeDivisibility,
+                ignoreRegions = (cfg.Input.IgnoreRegions = Ignore))
+            :> DenseDetector
+        | _ ->
+            new Defcn(
+                backbone, m.NumClasses,
+                head = head,
+                filter = FilterOptions(Enabled = f.Enabled, KernelSize = f.KernelSize, Tau = f.Tau, UseNorm = (f.Norm = GN)),
+                inference = inferenceSettings m.Test m.Test.NmsThresh,
+                center = CenterRuleAssigner.RangesFromBounds(m.Center.SizeBounds |> Array.ofList),
+                centerTopK = m.Center.DistanceTopk,
+                anchorSizes = (m.Anchor.Sizes |> Array.ofList),
+                poto = PotoOptions(Alpha = m.Poto.Alpha, CenterSamplingRadius = m.Poto.CenterSamplingRadius, AuxTopK = m.Poto.AuxTopk,
+                                   Rule = (match m.Assignment with
+                                           | PotoArgmax -> OneToOneRule.PotoArgmax
+                                           | ForegroundLoss -> OneToOneRule.ForegroundLoss
+                                           | Center -> OneToOneRule.Center
+                                           | Anchor -> OneToOneRule.Anchor
+                                           | _ -> OneToOneRule.Poto)),
+                loss = DefcnLossOptions(FocalAlpha = m.Loss.FocalAlpha, FocalGamma = m.Loss.FocalGamma, RegWeight = m.Loss.RegWeight),
+                auxiliaryLoss = m.Loss.Aux, normalization = Option.toObj normalization, sizeDivisibility = cfg.Input.SizeDivisibility,
+                ignoreRegions = (cfg.Input.IgnoreRegions = Ignore))
+            :> DenseDetector
+    try
+        m.Weights |> Option.iter (loadModelWeights cfg model)
+        model
+    with _ ->
+        model.Dispose()
+        reraise ()
 
 /// Where a run writes: `output.dir/<run name>` (a sweep child's name, else the config's `name`), with
 /// characters that are not safe in a folder name replaced.
@@ -299,36 +348,52 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
                     report.Metrics
                 data, evaluate
         use data = data
-        let checkpoints =
-            CheckpointOptions(Path.Combine(folder, "checkpoints"), int64 cfg.Solver.CheckpointPeriod, cfg.Solver.CheckpointKeep,
-                              (if cfg.Resume then "auto" else "never"))
-        use trainer =
-            new Trainer(model, DetectorLossFunction.For(model), data, run, solverOptions cfg.Solver, schedule cfg.Solver,
-                        checkpoints, LoggingOptions(MetricsPeriod = int64 cfg.Tracking.LogPeriod, PrintPeriod = int64 cfg.Tracking.LogPeriod),
-                        EvaluationOptions(int64 cfg.Eval.Period, Func<_, _>(evaluate)))
-        let result = trainer.Run(stopOrFull.Token)
-        if run.SkippedMetricPoints > 0L then
-            eprintfn "resume: %d metric points the run already held (steps past the checkpoint, from the stopped attempt) were not written again" run.SkippedMetricPoints
-        match result.Status with
-        | TrainingStatus.Cancelled when stop.Received = null && run.OutOfSpace <> null ->
-            eprintfn "error: %s; training stopped at iteration %d with checkpoint %s. Free space, then continue the same run with --resume."
-                run.OutOfSpace result.Iteration (defaultArg (Option.ofObj result.LastCheckpoint) "(none)")
-            run.End(RunStatus.Failed)
-            1, Some run.RunId
-        | TrainingStatus.Cancelled ->
-            eprintfn "%s: stopped at iteration %d; checkpoint %s; MLflow run %s ended KILLED. Continue it with --resume."
-                (defaultArg (Option.ofObj stop.Received) "stop") result.Iteration (defaultArg (Option.ofObj result.LastCheckpoint) "(none)") run.RunId
-            run.End(RunStatus.Killed)
-            (if stop.ExitCode <> 0 then stop.ExitCode else 130), Some run.RunId
-        | _ ->
-            match result.LastEvaluation with
-            | null -> ()
-            | metrics ->
-                let headline (key: string) = key.EndsWith "/AP50" || key.EndsWith "/AP" || key.EndsWith "/mMR" || key.EndsWith "/recall" || key.EndsWith "/success_auc" || key.EndsWith "/precision_20"
-                let line = metrics |> Seq.filter (fun kv -> headline kv.Key) |> Seq.map (fun kv -> sprintf "%s %.4f" kv.Key kv.Value)
-                eprintfn "%s: %s" cfg.Name (String.Join(", ", line))
-            run.End(RunStatus.Finished)
-            0, Some run.RunId
+        let printHeadline (metrics: IReadOnlyDictionary<string, float>) =
+            let headline (key: string) = key.EndsWith "/AP50" || key.EndsWith "/AP" || key.EndsWith "/mMR" || key.EndsWith "/recall" || key.EndsWith "/success_auc" || key.EndsWith "/precision_20"
+            let line = metrics |> Seq.filter (fun kv -> headline kv.Key) |> Seq.map (fun kv -> sprintf "%s %.4f" kv.Key kv.Value)
+            eprintfn "%s: %s" cfg.Name (String.Join(", ", line))
+        if cfg.Solver.MaxIter = 0 then
+            // An evaluation-only run (validation requires model.weights): the loaded model, evaluated as training would
+            // evaluate it, the metrics logged at step 0.
+            eprintfn "solver.max_iter = 0: evaluating model.weights %s without training" (defaultArg cfg.Model.Weights "")
+            try
+                let metrics = evaluate 0L
+                if metrics.Count > 0 then run.LogMetrics(0L, metrics)
+                printHeadline metrics
+                run.End(RunStatus.Finished)
+                0, Some run.RunId
+            with :? OperationCanceledException when stopOrFull.IsCancellationRequested ->
+                eprintfn "%s: stopped during the evaluation; MLflow run %s ended KILLED." (defaultArg (Option.ofObj stop.Received) "stop") run.RunId
+                run.End(RunStatus.Killed)
+                (if stop.ExitCode <> 0 then stop.ExitCode else 130), Some run.RunId
+        else
+            let checkpoints =
+                CheckpointOptions(Path.Combine(folder, "checkpoints"), int64 cfg.Solver.CheckpointPeriod, cfg.Solver.CheckpointKeep,
+                                  (if cfg.Resume then "auto" else "never"))
+            use trainer =
+                new Trainer(model, DetectorLossFunction.For(model), data, run, solverOptions cfg.Solver, schedule cfg.Solver,
+                            checkpoints, LoggingOptions(MetricsPeriod = int64 cfg.Tracking.LogPeriod, PrintPeriod = int64 cfg.Tracking.LogPeriod),
+                            EvaluationOptions(int64 cfg.Eval.Period, Func<_, _>(evaluate)))
+            let result = trainer.Run(stopOrFull.Token)
+            if run.SkippedMetricPoints > 0L then
+                eprintfn "resume: %d metric points the run already held (steps past the checkpoint, from the stopped attempt) were not written again" run.SkippedMetricPoints
+            match result.Status with
+            | TrainingStatus.Cancelled when stop.Received = null && run.OutOfSpace <> null ->
+                eprintfn "error: %s; training stopped at iteration %d with checkpoint %s. Free space, then continue the same run with --resume."
+                    run.OutOfSpace result.Iteration (defaultArg (Option.ofObj result.LastCheckpoint) "(none)")
+                run.End(RunStatus.Failed)
+                1, Some run.RunId
+            | TrainingStatus.Cancelled ->
+                eprintfn "%s: stopped at iteration %d; checkpoint %s; MLflow run %s ended KILLED. Continue it with --resume."
+                    (defaultArg (Option.ofObj stop.Received) "stop") result.Iteration (defaultArg (Option.ofObj result.LastCheckpoint) "(none)") run.RunId
+                run.End(RunStatus.Killed)
+                (if stop.ExitCode <> 0 then stop.ExitCode else 130), Some run.RunId
+            | _ ->
+                match result.LastEvaluation with
+                | null -> ()
+                | metrics -> printHeadline metrics
+                run.End(RunStatus.Finished)
+                0, Some run.RunId
     with
     | :? CheckpointWriteException as e ->
         eprintfn "error: %s. Free space, then continue with --resume." e.Message

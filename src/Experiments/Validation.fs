@@ -48,10 +48,19 @@ let check (workDir: string) (c: ExperimentConfig) : Problem list =
     let usesSynthetic = c.Data.Train = Synthetic || c.Data.Val = Synthetic
     [ yield! pathChecks workDir "data.train" c.Data.Train
       yield! pathChecks workDir "data.val" c.Data.Val
-      match c.Model.Backbone.Weights with
-      | Some w when not (File.Exists(Path.Combine(workDir, w))) ->
-          yield problemWithHint "model.backbone.weights" (sprintf "model.backbone.weights = '%s': file not found" w) (sprintf "looked at %s" (Path.GetFullPath(Path.Combine(workDir, w))))
-      | _ -> ()
+      for key, weights in [ "model.backbone.weights", c.Model.Backbone.Weights; "model.weights", c.Model.Weights ] do
+          match weights with
+          | Some w when not (File.Exists(Path.Combine(workDir, w))) ->
+              yield problemWithHint key (sprintf "%s = '%s': file not found" key w) (sprintf "looked at %s" (Path.GetFullPath(Path.Combine(workDir, w))))
+          | _ -> ()
+      if c.Model.Weights.IsSome && c.Model.Backbone.Weights.IsSome then
+          yield problemWithHint "model.weights"
+                    "model.weights and model.backbone.weights are both set: the whole detector's weights would overwrite the backbone's"
+                    "keep one: model.weights for a trained detector, model.backbone.weights for ImageNet weights"
+      if c.Solver.MaxIter = 0 && c.Model.Weights.IsNone then
+          yield problemWithHint "solver.max_iter"
+                    "solver.max_iter = 0 evaluates the model without training it, but model.weights is not set (the detector would be untrained)"
+                    "set model.weights to a trained detector (model_final.pth, .ckpt, .safetensors), or max_iter > 0"
       let isSequences source = match source with | SyntheticSequences | Sequences _ -> true | _ -> false
       match c.Task with
       | Detection ->
@@ -135,9 +144,10 @@ let check (workDir: string) (c: ExperimentConfig) : Problem list =
                         "model.loss.aux = true with model.assignment = anchor: the auxiliary rule scores (l, t, r, b) boxes, the anchor rule's head predicts anchor deltas"
                         "set model.loss.aux: false"
       let solver = c.Solver
-      if solver.WarmupIters > solver.MaxIter then
+      // max_iter 0 is an evaluation-only run: there is no schedule to check.
+      if solver.MaxIter > 0 && solver.WarmupIters > solver.MaxIter then
           yield problem "solver.warmup_iters" (sprintf "solver.warmup_iters = %d is above max_iter = %d" solver.WarmupIters solver.MaxIter)
-      if solver.LrSchedule = Step then
+      if solver.MaxIter > 0 && solver.LrSchedule = Step then
           match solver.Steps |> List.tryFind (fun st -> st >= solver.MaxIter) with
           | Some st -> yield problem "solver.steps" (sprintf "solver.steps has %d, not below max_iter = %d" st solver.MaxIter)
           | None -> ()

@@ -16,7 +16,7 @@ let private withCocoLayout (f: string -> 'a) =
           "datasets/coco/val2017/.keep", ""
           "datasets/coco/annotations/instances_train2017.json", "{}"
           "datasets/coco/annotations/instances_val2017.json", "{}"
-          "pretrained/R-50.pth", "" ]
+          "pretrained/R-50.pkl", "" ]
         f
 
 let private load file overrides = valueOf (Config.loadIn repoRoot (experiment file) overrides)
@@ -40,7 +40,7 @@ let tests =
                     withCocoLayout (fun work ->
                         let r = valueOf (Config.loadIn work (experiment "defcn_r50_coco.yaml") [])
                         Expect.equal r.Config.Data.Train (Coco("datasets/coco/train2017", "datasets/coco/annotations/instances_train2017.json", false)) "train split"
-                        Expect.equal r.Config.Model.Backbone.Weights (Some "pretrained/R-50.pth") "weights"
+                        Expect.equal r.Config.Model.Backbone.Weights (Some "pretrained/R-50.pkl") "weights"
                         Expect.equal r.Config.Model.NumClasses 80 "COCO classes"
                         roundTrip work r)
                 }
@@ -51,7 +51,7 @@ let tests =
                 } ]
           test "base.yaml holds the reference DeFCN settings" {
               let c = (load "base.yaml" []).Config
-              Expect.equal c.Model.Backbone { Depth = 50; Norm = FrozenBN; FreezeAt = 2; StrideIn1x1 = true; StemOutChannels = 64; Res2OutChannels = 256; WidthPerGroup = 64; NumGroups = 1; Weights = None } "R-50 FrozenBN"
+              Expect.equal c.Model.Backbone { Depth = 50; Norm = FrozenBN; FreezeAt = 2; StrideIn1x1 = true; StemOutChannels = 64; Res2OutChannels = 256; WidthPerGroup = 64; NumGroups = 1; Weights = None; WeightsStrict = true } "R-50 FrozenBN"
               Expect.equal c.Model.Fpn { OutChannels = 256; TopLevel = 7; Norm = NoNorm } "FPN P3-P7 256"
               Expect.equal c.Model.Head { NumConvs = 4; PriorProb = 0.01; Norm = GN; Centerness = None } "head"
               Expect.equal c.Model.Fcos { CenterSamplingRadius = 1.5; SizeBounds = [ 64.0; 128.0; 256.0; 512.0 ]; RegWeight = 1.0 } "FCOS (cvpods, no REG_WEIGHT)"

@@ -164,6 +164,58 @@ public static class CheckpointFile
         return meta;
     }
 
+    /// <summary>True when the file starts with a checkpoint's magic bytes (it may still be incomplete: see <see cref="Verify"/>).</summary>
+    public static bool LooksLikeCheckpoint(string path)
+    {
+        using var f = File.OpenRead(path);
+        var head = new byte[Magic.Length];
+        return f.Read(head, 0, head.Length) == head.Length && head.AsSpan().SequenceEqual(Magic);
+    }
+
+    /// <summary>
+    /// Verifies a checkpoint and reads its model state dict into new CPU tensors keyed as the model's state dict (the
+    /// caller disposes them), without a model to load into: for loading with name and shape reports
+    /// (Research.Core.Modeling.Weights.WeightLoader). Throws <see cref="InvalidDataException"/> naming the file when
+    /// it is incomplete or unreadable.
+    /// </summary>
+    public static (Dictionary<string, Tensor> State, CheckpointMetadata Metadata) ReadModelState(string path)
+    {
+        RequireComplete(path);
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        using var r = new BinaryReader(f, Encoding.UTF8);
+        r.ReadBytes(Magic.Length);
+        var meta = ParseMetadata(path, r.ReadString());
+        var state = new Dictionary<string, Tensor>();
+        try
+        {
+            // TorchSharp's Module.save layout: the entry count (unsigned LEB128), then per entry its name and the tensor.
+            var count = ReadLeb128(r);
+            for (long i = 0; i < count; i++)
+            {
+                var name = r.ReadString();
+                state[name] = TensorExtensionMethods.Load(r);
+            }
+        }
+        catch (Exception e) when (e is EndOfStreamException or ArgumentException or IOException)
+        {
+            foreach (var t in state.Values) t.Dispose();
+            throw new InvalidDataException($"checkpoint '{path}': cannot read the model state: {e.Message}", e);
+        }
+        return (state, meta);
+    }
+
+    private static long ReadLeb128(BinaryReader r)
+    {
+        long value = 0;
+        for (var shift = 0; shift < 64; shift += 7)
+        {
+            var b = r.ReadByte();
+            value |= (long)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0) return value;
+        }
+        throw new InvalidDataException("malformed entry count");
+    }
+
     /// <summary>Loads only the model weights of a checkpoint (e.g. for evaluation); strict on names and shapes.</summary>
     public static CheckpointMetadata LoadModel(string path, nn.Module model) => Load(path, model, optimizer: null, restoreRngState: false);
 

@@ -27,7 +27,13 @@ public static class TorchPickleFormat
     /// iteration, …) is read and released. Zero-dimensional tensors come back with shape (1) (a PyBridge
     /// limitation; <see cref="WeightLoader"/> accepts them for 0-d targets).
     /// </summary>
-    public static Dictionary<string, Tensor> Read(string path)
+    public static Dictionary<string, Tensor> Read(string path) => Read(path, out _);
+
+    /// <summary>
+    /// As <see cref="Read(string)"/>; <paramref name="iteration"/> is the checkpoint's integer <c>iteration</c> entry
+    /// (cvpods writes max_iter − 1 into model_final.pth), null when there is none.
+    /// </summary>
+    public static Dictionary<string, Tensor> Read(string path, out long? iteration)
     {
         Hashtable top;
         try { top = PyTorchUnpickler.UnpickleStateDict(path); }
@@ -36,6 +42,12 @@ public static class TorchPickleFormat
             throw new InvalidDataException($"{path}: cannot read as a torch.save state dict: {e.Message}", e);
         }
 
+        iteration = top["iteration"] switch
+        {
+            int i => i,
+            long l => l,
+            _ => null,
+        };
         var result = new Dictionary<string, Tensor>();
         IDictionary source = top;
         if (top["model"] is IDictionary model) source = model;

@@ -31,8 +31,19 @@ public sealed record WeightLoadReport
     /// <summary>Keys present in both with different shapes (not copied).</summary>
     public required IReadOnlyList<ShapeMismatch> Mismatched { get; init; }
 
-    /// <summary>File keys outside the selected source prefix (skipped on purpose, not an error).</summary>
+    /// <summary>
+    /// File keys skipped on purpose, not an error: outside the selected source prefix, an ImageNet classifier
+    /// (<c>fc.*</c>, <c>fc1000_*</c>), Caffe2 solver state (<c>*_momentum</c>), or batch-norm <c>num_batches_tracked</c>
+    /// counters the model has no place for (FrozenBN).
+    /// </summary>
     public required IReadOnlyList<string> Ignored { get; init; }
+
+    /// <summary>
+    /// Model keys the file's format does not carry, left at the model's values on purpose (not missing):
+    /// <c>num_batches_tracked</c> counters, and the running statistics of Caffe2 AffineChannel files (cvpods leaves
+    /// FrozenBN's identity statistics in place for them).
+    /// </summary>
+    public IReadOnlyList<string> Kept { get; init; } = Array.Empty<string>();
 
     /// <summary>True when every model key was loaded and nothing was unexpected or mis-shaped.</summary>
     public bool IsExact => Missing.Count == 0 && Unexpected.Count == 0 && Mismatched.Count == 0;
@@ -50,12 +61,26 @@ public sealed record WeightLoadReport
         }
     }
 
+    /// <summary>
+    /// One line of what loaded: "N tensors loaded", then the ignored file keys and the kept model keys, in short.
+    /// </summary>
+    public string Summary
+    {
+        get
+        {
+            var parts = new List<string> { Count(Loaded.Count, "tensor") + " loaded" };
+            if (Ignored.Count > 0) parts.Add($"{Count(Ignored.Count, "file key")} ignored ({List(Ignored, 6)})");
+            if (Kept.Count > 0) parts.Add($"{Count(Kept.Count, "model key")} not in the file kept as built ({List(Kept, 6)})");
+            return string.Join("; ", parts);
+        }
+    }
+
     private const int MaxListed = 40;
 
     private static string Count(int n, string what) => n == 1 ? $"1 {what}" : $"{n} {what}s";
 
-    private static string List(IReadOnlyList<string> keys) =>
-        keys.Count <= MaxListed
+    private static string List(IReadOnlyList<string> keys, int max = MaxListed) =>
+        keys.Count <= max
             ? string.Join(", ", keys)
-            : string.Join(", ", keys.Take(MaxListed)) + $", … ({keys.Count - MaxListed} more)";
+            : string.Join(", ", keys.Take(max)) + $", … ({keys.Count - max} more)";
 }

@@ -5,23 +5,20 @@ namespace Research.Core.Modeling.Weights;
 
 /// <summary>
 /// Loads and saves module weights as state dicts keyed like the reference (official DeFCN/cvpods) checkpoints.
-/// Files: <c>torch.save</c> (a raw state dict or a checkpoint with a <c>model</c> entry) and safetensors,
-/// recognised by content. Prefix mapping lets one file feed a sub-module, e.g. the <c>backbone.*</c> keys
+/// Files: <c>torch.save</c> (a raw state dict or a checkpoint with a <c>model</c> entry), safetensors and pickles of
+/// numpy arrays, recognised by content (<see cref="WeightFile"/>). Prefix mapping lets one file feed a sub-module, e.g. the <c>backbone.*</c> keys
 /// of a DeFCN checkpoint into <see cref="Backbone.Fpn"/> (<c>sourcePrefix: "backbone."</c>).
 /// </summary>
 public static class WeightLoader
 {
     /// <summary>
     /// Reads a weight file into CPU tensors, keyed as stored (the caller disposes them). The format is detected
-    /// from the content: zip → torch.save, JSON header → safetensors.
+    /// from the content (<see cref="WeightFile.Read"/>): zip → torch.save, JSON header → safetensors, pickle → numpy arrays.
     /// </summary>
     public static Dictionary<string, Tensor> ReadStateDict(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"weight file '{path}' does not exist", path);
-        if (TorchPickleFormat.LooksLikeTorchZip(path)) return TorchPickleFormat.Read(path);
-        if (SafetensorsFormat.LooksLikeSafetensors(path)) return SafetensorsFormat.Read(path);
-        throw new InvalidDataException(
-            $"{path}: neither a torch.save zip file nor a safetensors file (legacy pre-1.6 torch files and Detectron .pkl files are not supported; re-save with torch.save)");
+        var file = WeightFile.Read(path);
+        return file.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value);
     }
 
     /// <summary>
@@ -29,21 +26,24 @@ public static class WeightLoader
     /// their dtype and device). A file key <c>sourcePrefix + rest</c> feeds the model key <c>targetPrefix + rest</c>;
     /// file keys without <paramref name="sourcePrefix"/> are ignored. With <paramref name="strict"/> any missing,
     /// unexpected or mis-shaped key throws one <see cref="WeightLoadException"/> naming the file and all such keys,
-    /// and nothing is copied; otherwise matching keys are copied and the report's Warnings list the rest.
+    /// and nothing is copied; otherwise matching keys are copied and the report's Warnings list the rest. A file of
+    /// which no key matches the model fails whatever <paramref name="strict"/> says.
     /// </summary>
     public static WeightLoadReport Load(nn.Module module, string path, bool strict = true, string sourcePrefix = "", string targetPrefix = "")
     {
-        var file = ReadStateDict(path);
-        try { return LoadStateDict(module, file, path, strict, sourcePrefix, targetPrefix); }
-        finally { foreach (var t in file.Values) t.Dispose(); }
+        using var file = WeightFile.Read(path);
+        return LoadStateDict(module, file.WithoutDataParallelPrefix(), path, strict, sourcePrefix, targetPrefix);
     }
 
     /// <summary>
     /// Same as <see cref="Load"/> from tensors already in memory; <paramref name="source"/> names them in messages.
-    /// The given tensors are only read.
+    /// The given tensors are only read. Batch-norm <c>num_batches_tracked</c> counters never make a load fail: one the
+    /// model lacks (FrozenBN) is ignored, one the file lacks keeps the model's value. <paramref name="optionalKeys"/>
+    /// names further model keys the file may lack (kept as they are, listed in <see cref="WeightLoadReport.Kept"/>).
     /// </summary>
     public static WeightLoadReport LoadStateDict(nn.Module module, IReadOnlyDictionary<string, Tensor> stateDict, string source,
-        bool strict = true, string sourcePrefix = "", string targetPrefix = "")
+        bool strict = true, string sourcePrefix = "", string targetPrefix = "", IReadOnlyCollection<string>? optionalKeys = null,
+        string? hint = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(stateDict);
@@ -64,16 +64,23 @@ public static class WeightLoader
             if (SameShape(src, dest)) loaded.Add(key);
             else mismatched.Add(new ShapeMismatch(key, src.shape, dest.shape));
         }
+        var optional = new HashSet<string>(optionalKeys ?? Array.Empty<string>(), StringComparer.Ordinal);
+        var absent = target.Keys.Where(k => !mapped.ContainsKey(k)).ToList();
+        var extra = mapped.Keys.Where(k => !target.ContainsKey(k)).ToList();
+        ignored.AddRange(extra.Where(IsBatchCounter));
         var report = new WeightLoadReport
         {
             Source = source,
             Loaded = loaded,
-            Missing = target.Keys.Where(k => !mapped.ContainsKey(k)).ToList(),
-            Unexpected = mapped.Keys.Where(k => !target.ContainsKey(k)).ToList(),
+            Missing = absent.Where(k => !IsBatchCounter(k) && !optional.Contains(k)).ToList(),
+            Unexpected = extra.Where(k => !IsBatchCounter(k)).ToList(),
             Mismatched = mismatched,
             Ignored = ignored,
+            Kept = absent.Where(k => IsBatchCounter(k) || optional.Contains(k)).ToList(),
         };
-        if (strict && !report.IsExact) throw new WeightLoadException(report, module.GetName());
+        var name = module.GetName();
+        if (loaded.Count == 0 && target.Count > 0) throw new WeightLoadException(report, name);
+        if (strict && !report.IsExact) throw new WeightLoadException(report, name, hint);
 
         using (no_grad())
         {
@@ -102,6 +109,8 @@ public static class WeightLoader
         if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) SafetensorsFormat.Write(path, entries);
         else TorchPickleFormat.Write(path, entries);
     }
+
+    private static bool IsBatchCounter(string key) => key.EndsWith(".num_batches_tracked", StringComparison.Ordinal) || key == "num_batches_tracked";
 
     private static bool SameShape(Tensor src, Tensor dest) =>
         src.shape.SequenceEqual(dest.shape) || (dest.dim() == 0 && src.dim() == 1 && src.shape[0] == 1);

@@ -56,7 +56,7 @@ public sealed class WeightLoaderTests : IDisposable
         {
             Assert.Equal(expected[key].shape, t.shape);
             Assert.Equal(expected[key].dtype, t.dtype);
-            Assert.True(t.equal(expected[key]).all().item<bool>(), key);
+            Assert.True(t.equal(expected[key]).all().all().item<bool>(), key);
         }
         source.eval();
         target.eval();
@@ -64,7 +64,7 @@ public sealed class WeightLoaderTests : IDisposable
         using var x = randn(1, 3, 64, 64);
         var a = source.call(x);
         var b = target.call(x);
-        for (var l = 0; l < a.Length; l++) Assert.True(a[l].equal(b[l]).all().item<bool>(), $"level {l}");
+        for (var l = 0; l < a.Length; l++) Assert.True(a[l].equal(b[l]).all().all().item<bool>(), $"level {l}");
         foreach (var t in a.Concat(b)) t.Dispose();
     }
 
@@ -80,7 +80,7 @@ public sealed class WeightLoaderTests : IDisposable
 
         using var target = Small(2);
         Assert.True(WeightLoader.Load(target, path, sourcePrefix: "backbone.").IsExact);
-        Assert.True(target.state_dict()["fpn_output4.weight"].equal(source.state_dict()["fpn_output4.weight"]).all().item<bool>());
+        Assert.True(target.state_dict()["fpn_output4.weight"].equal(source.state_dict()["fpn_output4.weight"]).all().all().item<bool>());
 
         // The other way round: a bare backbone file feeding keys that carry a prefix in the model.
         var bare = Path.Combine(_dir, "bare.safetensors");
@@ -127,7 +127,7 @@ public sealed class WeightLoaderTests : IDisposable
         Assert.Contains("bottom_up.res6.0.conv1.weight", e.Message);
         Assert.Contains("fpn_output3.bias: file [3] vs model [8]", e.Message);
         Assert.Equal(new[] { "bottom_up.res3.0.conv1.norm.running_var", "fpn_lateral4.weight" }, e.Report.Missing.OrderBy(k => k, StringComparer.Ordinal));
-        Assert.True(target.state_dict()["fpn_output4.weight"].equal(before).all().item<bool>(), "a failed strict load must not copy anything");
+        Assert.True(target.state_dict()["fpn_output4.weight"].equal(before).all().all().item<bool>(), "a failed strict load must not copy anything");
     }
 
     [Fact]
@@ -149,8 +149,37 @@ public sealed class WeightLoaderTests : IDisposable
         Assert.Contains("1 missing key (in the model, not in the file): top_block.p7.bias", report.Warnings[0]);
         Assert.Contains("fpn_output3.bias: file [3] vs model [8]", report.Warnings[1]);
         var loaded = target.state_dict();
-        Assert.True(loaded["fpn_output5.weight"].equal(source.state_dict()["fpn_output5.weight"]).all().item<bool>());
-        Assert.True(loaded["fpn_output3.bias"].equal(keptBias).all().item<bool>());
+        Assert.True(loaded["fpn_output5.weight"].equal(source.state_dict()["fpn_output5.weight"]).all().all().item<bool>());
+        Assert.True(loaded["fpn_output3.bias"].equal(keptBias).all().all().item<bool>());
+    }
+
+    [Fact]
+    public void LoadingNothingFailsEvenWhenNotStrict()
+    {
+        using var model = Small(1);
+        using var stray = zeros(3, 3);
+        var sd = new Dictionary<string, Tensor> { ["head.cls_score.weight"] = stray };
+        var e = Assert.Throws<WeightLoadException>(() => WeightLoader.LoadStateDict(model, sd, "stray.pth", strict: false));
+        Assert.True(e.NothingMatched);
+        Assert.Contains("no key of the file matches the model", e.Message);
+        Assert.Contains("head.cls_score.weight", e.Message);
+        Assert.Empty(e.Report.Loaded);
+    }
+
+    [Fact]
+    public void BatchNormCountersNeverFailALoad()
+    {
+        // A BN model's file into a FrozenBN model: the counters are ignored; the other way round they are kept.
+        using var bn = Small(1, Norm.BN);
+        using var frozen = Small(2);
+        var fromBn = WeightLoader.LoadStateDict(frozen, bn.state_dict(), "bn");
+        Assert.True(fromBn.IsExact);
+        Assert.NotEmpty(fromBn.Ignored);
+        Assert.All(fromBn.Ignored, k => Assert.EndsWith(".num_batches_tracked", k));
+        var fromFrozen = WeightLoader.LoadStateDict(bn, frozen.state_dict(), "frozen");
+        Assert.True(fromFrozen.IsExact);
+        Assert.Equal(fromBn.Ignored.Count, fromFrozen.Kept.Count);
+        Assert.Contains("kept as built", fromFrozen.Summary);
     }
 
     [Fact]
