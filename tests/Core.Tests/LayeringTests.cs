@@ -13,7 +13,7 @@ public class LayeringTests
     public static readonly string[] Order =
     {
         "Runtime", "Data", "Dense", "Modeling", "Assignment", "Losses", "Inference", "Detectors",
-        "Evaluation", "Mlflow", "Visualization", "Training", "SingleObjectTracking", "Export",
+        "Evaluation", "Mlflow", "Visualization", "Training", "SingleObjectTracking", "Prediction", "Export",
     };
 
     private static string CoreRoot()

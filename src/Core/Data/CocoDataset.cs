@@ -123,6 +123,29 @@ public sealed class CocoDataset
         }
     }
 
+    /// <summary>
+    /// The categories of a COCO annotation file in class order (contiguous classes by sorted category id, as
+    /// <see cref="Load"/> maps them), without reading its images or annotations: the class mapping of a model trained
+    /// on the file, e.g. to name a detector's outputs.
+    /// </summary>
+    /// <exception cref="DatasetException">The file is missing, not valid JSON, or has no valid categories; the message names it.</exception>
+    public static IReadOnlyList<CocoCategory> LoadCategories(string annotationFile)
+    {
+        if (!File.Exists(annotationFile)) throw new DatasetException($"{annotationFile}: annotation file not found");
+        try
+        {
+            using var stream = File.OpenRead(annotationFile);
+            using var doc = JsonDocument.Parse(stream);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new DatasetException($"{annotationFile}: the top level must be an object with images, annotations and categories");
+            var issues = new LoadIssues(annotationFile, OnDataError.Fail, null);
+            return ReadCategories(RequiredArray(doc.RootElement, "categories", annotationFile), issues).Values.OrderBy(c => c.Class).ToArray();
+        }
+        catch (JsonException e)
+        {
+            throw new DatasetException($"{annotationFile}: not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstLine(e.Message)}", e);
+        }
+    }
+
     private static Dictionary<long, CocoCategory> ReadCategories(JsonElement array, LoadIssues issues)
     {
         var seen = new Dictionary<long, string>();

@@ -42,6 +42,17 @@ public static class SyntheticDataset
         return (CocoDataset.Load(files.TrainJson, files.Directory, load), CocoDataset.Load(files.ValJson, files.Directory, load));
     }
 
+    /// <summary>
+    /// The categories of a generated set with <paramref name="numClasses"/> shape classes, in class order, as its json
+    /// files list them (ids 1..K, the shape names): the class mapping of a model trained on it.
+    /// </summary>
+    public static IReadOnlyList<CocoCategory> Categories(int numClasses)
+    {
+        if (numClasses < 1 || numClasses > SyntheticShape.Names.Count)
+            throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, $"the generator draws 1 to {SyntheticShape.Names.Count} shape classes");
+        return Enumerable.Range(0, numClasses).Select(c => new CocoCategory(c + 1, SyntheticShape.Names[c], c)).ToArray();
+    }
+
     private static SyntheticDatasetFiles Files(string dir, bool reused) =>
         new(dir, Path.Combine(dir, "train.json"), Path.Combine(dir, "val.json"), reused);
 
@@ -106,11 +117,11 @@ public static class SyntheticDataset
             }
         w.WriteEndArray();
         w.WriteStartArray("categories");
-        for (var c = 0; c < options.NumClasses; c++)
+        foreach (var category in Categories(options.NumClasses))
         {
             w.WriteStartObject();
-            w.WriteNumber("id", c + 1);
-            w.WriteString("name", SyntheticShape.Names[c]);
+            w.WriteNumber("id", category.Id);
+            w.WriteString("name", category.Name);
             w.WriteString("supercategory", "shape");
             w.WriteEndObject();
         }

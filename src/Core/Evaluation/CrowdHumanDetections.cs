@@ -1,3 +1,4 @@
+using Research.Core.Runtime;
 using System.Globalization;
 using System.Text.Json;
 using static Research.Core.Evaluation.CocoJsonReading;
@@ -24,6 +25,54 @@ public static class CrowdHumanDetections
         return first >= 0 && bytes[first] == (byte)'['
             ? new CrowdHumanDetectionFile(path, ParseResultsList(bytes, path, groundTruth), new Dictionary<string, (int?, int?)>())
             : LoadOdgt(path, groundTruth);
+    }
+
+    /// <summary>
+    /// Writes a dt .odgt file, one <c>{"ID", "width", "height", "dtboxes": [{"box": [x, y, w, h], "score", "tag": 1}]}</c>
+    /// line per record (the official dump's form; numbers in round-trip form, so <see cref="Load"/> reads back the same
+    /// detections). Written to a temporary file and renamed.
+    /// </summary>
+    /// <exception cref="ArgumentException">Two records have the same ID, or a detection names another image.</exception>
+    public static void SaveOdgt(string path, IEnumerable<CrowdHumanDtRecord> records)
+    {
+        var list = records.ToList();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var r in list)
+        {
+            if (!ids.Add(r.Id)) throw new ArgumentException($"two dt records have the ID '{r.Id}'", nameof(records));
+            if (r.Detections.FirstOrDefault(d => d.ImageId != r.Id) is { ImageId: not null } other)
+                throw new ArgumentException($"dt record '{r.Id}' holds a detection of image '{other.ImageId}'", nameof(records));
+        }
+        AtomicFile.Write(path, stream =>
+        {
+            foreach (var r in list)
+            {
+                using (var writer = new Utf8JsonWriter(stream))
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("ID"u8, r.Id);
+                    writer.WriteNumber("width"u8, r.Width);
+                    writer.WriteNumber("height"u8, r.Height);
+                    writer.WriteStartArray("dtboxes"u8);
+                    foreach (var d in r.Detections)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteStartArray("box"u8);
+                        writer.WriteNumberValue(d.X);
+                        writer.WriteNumberValue(d.Y);
+                        writer.WriteNumberValue(d.Width);
+                        writer.WriteNumberValue(d.Height);
+                        writer.WriteEndArray();
+                        writer.WriteNumber("score"u8, d.Score);
+                        writer.WriteNumber("tag"u8, 1);
+                        writer.WriteEndObject();
+                    }
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                }
+                stream.WriteByte((byte)'\n');
+            }
+        });
     }
 
     private static CrowdHumanDetectionFile LoadOdgt(string path, CrowdHumanGroundTruth? groundTruth)
