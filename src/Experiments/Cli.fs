@@ -18,6 +18,7 @@ let private commands =
       "sweep", "run an ablation grid as one parent run with a child per point:  sweep SWEEP.yaml [overrides]"
       "compare", "compare the runs of a sweep or experiment:  compare [--parent RUN_ID | --experiment NAME] [--metric KEY]"
       "evaluate", "COCO bbox or CrowdHuman evaluation:  evaluate GT.json|GT.odgt DETS [--json]  |  evaluate CONFIG.yaml --checkpoint PATH [overrides]"
+      "predict", "a trained detector on image files and folders:  predict CONFIG.yaml --checkpoint PATH IMAGE|FOLDER ... [--output DIR] [--score-thresh T]"
       "track", "single-object tracking with a trained tracking config:  track CONFIG.yaml SEQUENCE_DIR [--checkpoint PATH]"
       "trace", "print every stage of the forward pass for one image:  trace [CONFIG.yaml] [overrides]"
       "sync", "upload local MLflow runs to a tracking server:  sync [./mlruns] http://server" ]
@@ -41,6 +42,7 @@ let main (argv: string[]) : int =
     | "sync" :: rest -> SyncCommand.run rest stdout None
     | "trace" :: rest -> Inspect.trace (List.toArray rest)
     | "track" :: rest -> Track.main (List.toArray rest)
+    | "predict" :: rest -> Predict.main (List.toArray rest)
     | "compare" :: rest -> Compare.main (List.toArray rest)
     | "run" :: rest -> Run.main (List.toArray rest)
     | "sweep" :: rest -> SweepRun.main (List.toArray rest)

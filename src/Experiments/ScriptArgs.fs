@@ -60,6 +60,21 @@ type TrackArgs =
       /// MLflow run name; None: `<name>-track`.
       RunName: string option }
 
+/// `dotnet fsi scripts/predict.fsx CONFIG --checkpoint P IMAGES...|FOLDER [overrides] [flags]`.
+type PredictArgs =
+    { ConfigPath: string
+      /// Image files and folders, in command-line order.
+      Inputs: string list
+      /// The whole detector's weights (our .ckpt, an official model_final.pth, .safetensors, .pth).
+      Checkpoint: string
+      Overrides: string list
+      /// Where the results and pictures go; None: `<output.dir>/<name>/predict`.
+      Output: string option
+      /// Pictures show detections scoring at least this; None: `eval.vis_score_thresh`.
+      ScoreThresh: float option
+      /// Read folders with their subfolders.
+      Recursive: bool }
+
 /// A parsed command line, or a request for the usage text.
 type Parsed<'a> =
     | Help
@@ -104,6 +119,24 @@ let trackUsage =
           "                       (default: <output.dir>/<name>/track/<SEQUENCE_DIR name>)"
           "  --run-name NAME      MLflow run name (default: <name>-track)"
           "  -h, --help           this text" ]
+
+/// Usage of predict.fsx.
+let predictUsage =
+    String.concat
+        "\n"
+        [ "usage: dotnet fsi scripts/predict.fsx CONFIG.yaml --checkpoint PATH IMAGE|FOLDER ... [key=value ...] [options]"
+          "  IMAGE|FOLDER         image files (.jpg, .jpeg, .png) and folders of them (sorted by name; subfolders only"
+          "                       with --recursive); each image alone at input.min_size_test / max_size_test, as evaluation"
+          "  --checkpoint PATH    the whole detector: our .ckpt, an official DeFCN / cvpods model_final.pth, .safetensors or"
+          "                       .pth (strict on keys unless model.weights_strict=false)"
+          "  --output DIR         where detections.json, images.json, NAME.png (and detections.odgt for crowd configs) go"
+          "                       (default: <output.dir>/<name>/predict)"
+          "  --score-thresh T     pictures show detections scoring at least T (default: eval.vis_score_thresh); the results"
+          "                       files keep every detection of model.test (score_thresh, detections_per_image)"
+          "  --recursive          also read the folders' subfolders"
+          "  -h, --help           this text"
+          "Exit code 0; 1 when some images could not be read (each named on its own line, the others predicted); 2 for bad"
+          "arguments, configs, checkpoints or folders without images." ]
 
 let private isOverride (arg: string) = arg.Contains '=' || arg.StartsWith "~"
 
@@ -160,6 +193,46 @@ let parseTrack (argv: string list) : Result<Parsed<TrackArgs>, string> =
         | arg :: rest when acc.SequenceDir = "" -> go rest { acc with SequenceDir = arg }
         | arg :: _ -> Error(sprintf "unexpected argument '%s' (CONFIG and SEQUENCE_DIR are already given; overrides are key=value)" arg)
     go argv { ConfigPath = ""; SequenceDir = ""; Checkpoint = None; Overrides = []; Output = None; RunName = None }
+
+let private predictFlags = [ "--checkpoint"; "--output"; "--score-thresh"; "--recursive"; "--help" ]
+
+type private PredictState =
+    { Config: string
+      Inputs: string list
+      Checkpoint: string option
+      Overrides: string list
+      Output: string option
+      ScoreThresh: float option
+      Recursive: bool }
+
+/// Parses predict.fsx's arguments: the first positional argument is the config, the others are images and folders.
+/// Errors are one line, for stderr with exit code 2.
+let parsePredict (argv: string list) : Result<Parsed<PredictArgs>, string> =
+    let rec go (args: string list) (st: PredictState) =
+        match args with
+        | [] ->
+            if st.Config = "" then Error "missing the config file (e.g. experiments/quickstart.yaml)"
+            elif st.Inputs.IsEmpty then Error "missing the images: name image files or folders of them"
+            else
+                match st.Checkpoint with
+                | None -> Error "missing --checkpoint PATH (the whole detector: our .ckpt, an official model_final.pth, .safetensors or .pth)"
+                | Some checkpoint ->
+                    Ok(Args { ConfigPath = st.Config; Inputs = List.rev st.Inputs; Checkpoint = checkpoint; Overrides = List.rev st.Overrides
+                              Output = st.Output; ScoreThresh = st.ScoreThresh; Recursive = st.Recursive })
+        | ("-h" | "--help") :: _ -> Ok Help
+        | "--recursive" :: rest -> go rest { st with Recursive = true }
+        | "--checkpoint" :: path :: rest when not (path.StartsWith "--") -> go rest { st with Checkpoint = Some path }
+        | "--output" :: path :: rest when not (path.StartsWith "--") -> go rest { st with Output = Some path }
+        | "--score-thresh" :: value :: rest when not (value.StartsWith "--") ->
+            match Double.TryParse(value, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
+            | true, t when t >= 0.0 && t <= 1.0 -> go rest { st with ScoreThresh = Some t }
+            | _ -> Error(sprintf "--score-thresh needs a score between 0 and 1, got '%s'" value)
+        | ("--checkpoint" | "--output" | "--score-thresh" as flag) :: _ -> Error(sprintf "%s needs a value" flag)
+        | flag :: _ when flag.StartsWith "-" -> Error(unknownFlag predictFlags flag)
+        | arg :: rest when isOverride arg -> go rest { st with Overrides = arg :: st.Overrides }
+        | arg :: rest when st.Config = "" -> go rest { st with Config = arg }
+        | arg :: rest -> go rest { st with Inputs = arg :: st.Inputs }
+    go argv { Config = ""; Inputs = []; Checkpoint = None; Overrides = []; Output = None; ScoreThresh = None; Recursive = false }
 
 let private sweepFlags =
     [ "--dry-run"; "--emit"; "--output"; "--workdir"; "--tracking"; "--partition"; "--time"; "--mem"; "--cpus"; "--max-parallel"; "--create-parent"; "--collect"; "--help" ]

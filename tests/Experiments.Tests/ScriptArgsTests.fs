@@ -37,6 +37,27 @@ let tests =
               Expect.equal (err (parseRun [ "x.yaml"; "--run-name" ])) "--run-name needs a value" "missing value"
               Expect.stringContains runUsage "--print-config" "usage lists flags"
           }
+          test "predict.fsx: the first positional is the config, the others images and folders in order; flags and overrides anywhere" {
+              let a = ok (parsePredict [ "c.yaml"; "imgs"; "--checkpoint"; "m.ckpt"; "threads=1"; "a.png"; "--score-thresh"; "0.5"; "--output"; "out"; "--recursive" ])
+              Expect.equal a.ConfigPath "c.yaml" "config"
+              Expect.equal a.Inputs [ "imgs"; "a.png" ] "inputs in command-line order"
+              Expect.equal a.Overrides [ "threads=1" ] "overrides"
+              Expect.equal (a.Checkpoint, a.Output, a.ScoreThresh, a.Recursive) ("m.ckpt", Some "out", Some 0.5, true) "flags"
+              let d = ok (parsePredict [ "c.yaml"; "--checkpoint"; "m.ckpt"; "imgs" ])
+              Expect.equal (d.Output, d.ScoreThresh, d.Recursive) (None, None, false) "defaults: output folder and threshold from the config, one level deep"
+          }
+          test "predict.fsx: help and one-line errors" {
+              Expect.equal (parsePredict [ "c.yaml"; "--help" ]) (Ok Help) "help"
+              Expect.stringContains (err (parsePredict [])) "missing the config file" "no config"
+              Expect.stringContains (err (parsePredict [ "c.yaml"; "--checkpoint"; "m.ckpt" ])) "missing the images" "no images"
+              Expect.stringContains (err (parsePredict [ "c.yaml"; "imgs" ])) "missing --checkpoint PATH" "no checkpoint"
+              Expect.equal (err (parsePredict [ "c.yaml"; "imgs"; "--checkpoint" ])) "--checkpoint needs a value" "checkpoint without a path"
+              Expect.equal (err (parsePredict [ "c.yaml"; "imgs"; "--checkpoint"; "m"; "--score-thresh"; "high" ])) "--score-thresh needs a score between 0 and 1, got 'high'" "not a number"
+              Expect.equal (err (parsePredict [ "c.yaml"; "imgs"; "--checkpoint"; "m"; "--score-thresh"; "1.5" ])) "--score-thresh needs a score between 0 and 1, got '1.5'" "out of range"
+              Expect.equal (err (parsePredict [ "c.yaml"; "imgs"; "--checkpoint"; "m"; "--outptu"; "o" ])) "unknown option '--outptu'; did you mean '--output'?" "typo"
+              Expect.stringContains (err (parsePredict [ "c.yaml"; "imgs"; "--checkpoint"; "m"; "--onnx"; "m.onnx" ])) "unknown option '--onnx'" "no ONNX predictor yet"
+              Expect.stringContains predictUsage "--score-thresh" "usage lists flags"
+          }
           test "sweep.fsx: default action runs here; multirun overrides kept verbatim" {
               let a = ok (parseSweep [ "experiments/quickstart.yaml"; "model.poto.alpha=0.2,0.8"; "--dry-run" ])
               Expect.equal (a.SweepPath, a.Overrides, a.Action, a.DryRun) ("experiments/quickstart.yaml", [ "model.poto.alpha=0.2,0.8" ], RunHere, true) "parsed"
