@@ -9,19 +9,6 @@ open Research.Core.Modeling.Head
 open Research.Experiments
 open Research.Experiments.Tests.TestFiles
 
-/// Runs `f` with stdout and stderr captured; returns its result and both texts.
-let private capturing (f: unit -> 'a) =
-    let out, err = Console.Out, Console.Error
-    use o = new StringWriter()
-    use e = new StringWriter()
-    Console.SetOut o
-    Console.SetError e
-    try
-        let result = f ()
-        result, o.ToString(), e.ToString()
-    finally
-        Console.SetOut out
-        Console.SetError err
 
 /// Overrides that make the reference config trace in seconds: a small R-18, a tiny generated set in `dir`.
 let private small (dir: string) =

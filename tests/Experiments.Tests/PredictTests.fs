@@ -17,19 +17,6 @@ open Research.Experiments.Tests.TestFiles
 let private ci = experiment "quickstart_ci.yaml"
 let private crowdQuickstart = experiment "crowd_quickstart.yaml"
 
-/// Runs `f` with stdout and stderr captured: (its result, stdout, stderr).
-let private capturing (f: unit -> 'a) =
-    let out, err = Console.Out, Console.Error
-    use o = new StringWriter()
-    use e = new StringWriter()
-    Console.SetOut o
-    Console.SetError e
-    try
-        let result = f ()
-        result, o.ToString(), e.ToString()
-    finally
-        Console.SetOut out
-        Console.SetError err
 
 /// A folder for the whole test run (the trained models are shared by the tests), removed when the process ends.
 let private root =

@@ -56,3 +56,17 @@ let valueOf (result: Result<'a, ConfigError>) : 'a =
 
 /// A YAML line `_base_: <absolute quickstart path>`.
 let baseQuickstart = sprintf "_base_: %s\n" quickstart
+
+/// Runs `f` with stdout and stderr captured: (its result, stdout, stderr).
+let capturing (f: unit -> 'a) =
+    let out, err = Console.Out, Console.Error
+    use o = new StringWriter()
+    use e = new StringWriter()
+    Console.SetOut o
+    Console.SetError e
+    try
+        let result = f ()
+        result, o.ToString(), e.ToString()
+    finally
+        Console.SetOut out
+        Console.SetError err

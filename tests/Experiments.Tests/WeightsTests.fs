@@ -45,19 +45,6 @@ let private officialNarrow =
 
 let private withTemp = withTempDir "research-weights-tests"
 
-/// Runs `f` with stdout and stderr captured: (its result, stdout, stderr).
-let private capturing (f: unit -> 'a) =
-    let out, err = Console.Out, Console.Error
-    use o = new StringWriter()
-    use e = new StringWriter()
-    Console.SetOut o
-    Console.SetError e
-    try
-        let result = f ()
-        result, o.ToString(), e.ToString()
-    finally
-        Console.SetOut out
-        Console.SetError err
 
 let private runsOf (dir: string) (experimentName: string) =
     use tracker = new MlflowTracker(Path.Combine(dir, "mlruns"))
