@@ -143,10 +143,19 @@ public class KillFaultTests
         using var tmp = new TempStore();
         var root = tmp.Sub("mlruns");
         using var child = StartChild("tracking-interrupt", root);
-        var runId = WaitForReady(child).Split(' ')[1];
-        Thread.Sleep(150);
-        Assert.Equal(0, SendSignal(child.Id, signal));
-        Assert.True(child.WaitForExit(20_000), $"child did not exit after {name}");
+        string runId;
+        try
+        {
+            runId = WaitForReady(child).Split(' ')[1];
+            Thread.Sleep(150);
+            Assert.Equal(0, SendSignal(child.Id, signal));
+            Assert.True(child.WaitForExit(20_000), $"child did not exit after {name}");
+        }
+        finally
+        {
+            // A child that ignored the signal must not outlive the test (it logs forever).
+            if (!child.HasExited) child.Kill();
+        }
         var record = new FileStore(root).GetRun(runId)!;
         Assert.Equal(RunStatus.Killed, record.Info.Status);
         Assert.NotNull(record.Info.EndTime);
