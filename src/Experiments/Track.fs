@@ -40,10 +40,15 @@ let execute (resolved: ResolvedConfig) (args: ScriptArgs.TrackArgs) : int =
         | Some dir -> Path.GetFullPath dir
         | None -> Path.Combine(Run.outputFolder cfg None, "track", TrackingEvaluator.SafeName setName)
     use model = Run.buildModel cfg
-    let meta = CheckpointFile.LoadModel(checkpoint, model)
+    // Any whole-detector file: our .ckpt, .safetensors, .pth (strict unless model.weights_strict=false).
+    let loaded =
+        DetectorWeights.Load(model, checkpoint, cfg.Model.WeightsStrict,
+                             "Fix the file or the model settings (the config must describe the network the weights are for), or pass model.weights_strict=false to track with what loads.")
+    for w in loaded.Report.Warnings do eprintfn "warning: --checkpoint: %s" w
+    let iteration = if loaded.Iteration.HasValue then loaded.Iteration.Value else 0L
     model.``to``(device) |> ignore
     let evaluator = TrackingMode.evaluator cfg sequences
-    eprintfn "tracking %s with %s (iteration %d): %s" args.SequenceDir checkpoint meta.Iteration (TrackingMode.describeSet sequences)
+    eprintfn "tracking %s with %s (iteration %d): %s" args.SequenceDir checkpoint iteration (TrackingMode.describeSet sequences)
     use tracker = MlflowTracker.FromEnvironment(cfg.Tracking.Uri)
     let runName = defaultArg args.RunName (cfg.Name + "-track")
     let run =
@@ -56,20 +61,20 @@ let execute (resolved: ResolvedConfig) (args: ScriptArgs.TrackArgs) : int =
                 [ "track.sequences", Path.GetFullPath args.SequenceDir
                   "track.sequence_count", string sequences.Length
                   "track.checkpoint", Path.GetFullPath checkpoint
-                  "track.checkpoint_iteration", string meta.Iteration ])
+                  "track.checkpoint_iteration", string iteration ])
         let watch = Stopwatch.StartNew()
         let report =
             evaluator.Evaluate(model, outputDir, progress = fun i n r ->
                 eprintfn "  [%d/%d] %s: %d frames, success AUC %.3f, precision@20 %.3f (fixed box %.3f, %.3f), %.1f fps"
                     (i + 1) n r.Name r.Predicted.Count r.Tracker.SuccessAuc r.Tracker.PrecisionAt20 r.Baseline.SuccessAuc r.Baseline.PrecisionAt20 r.FramesPerSecond)
-        run.LogMetrics(meta.Iteration, report.Metrics)
+        run.LogMetrics(iteration, report.Metrics)
         run.LogArtifact(outputDir, "track")
         run.SetNote(
             String.Join(
                 "\n",
                 [ sprintf "# %s on %s" runName setName
                   ""
-                  sprintf "Checkpoint `%s` (iteration %d), %s." (Path.GetFileName checkpoint) meta.Iteration (TrackingMode.describeSet sequences)
+                  sprintf "Checkpoint `%s` (iteration %d), %s." (Path.GetFileName checkpoint) iteration (TrackingMode.describeSet sequences)
                   ""
                   "| tracker | success AUC | precision@20px |"
                   "|---|---|---|"

@@ -106,6 +106,17 @@ let tests =
                 let baseline = OnePassEvaluation.Evaluate(FixedBoxBaseline.Track truth, truth)
                 Expect.floatClose Accuracy.veryHigh trackRun.Metrics["ope_baseline/success_auc"].Value baseline.SuccessAuc "baseline AUC"
                 Expect.isTrue (File.Exists(Path.Combine(dir, "outputs", "track_quickstart", "track", name, name, "predictions.txt"))) "written under output.dir/NAME/track/SET/SEQUENCE"
+                // The same weights as .safetensors (any whole-detector file is accepted): the same predictions.
+                let ckpt = Path.Combine(dir, "outputs", "track_quickstart", "checkpoints", "model_0000002.ckpt")
+                let safetensors = Path.Combine(dir, "model.safetensors")
+                do
+                    use m = Run.buildModel cfg
+                    Research.Core.Training.CheckpointFile.LoadModel(ckpt, m) |> ignore
+                    Research.Core.Modeling.Weights.WeightLoader.Save(m, safetensors)
+                let out2 = Path.Combine(dir, "track_safetensors")
+                let code2, err2 = capturingStderr (fun () -> Track.main (Array.ofList (trackQuickstart :: valDirs[0] :: "--checkpoint" :: safetensors :: "--output" :: out2 :: overrides)))
+                Expect.equal code2 0 (sprintf "track with .safetensors exits 0: %s" err2)
+                Expect.sequenceEqual (GroundTruthFile.Read(Path.Combine(out2, name, "predictions.txt"))) predicted "the same predictions as with the .ckpt"
                 // evaluate CONFIG --checkpoint gives the training-time val metrics of that checkpoint again.
                 let checkpoint = Path.Combine(dir, "outputs", "track_quickstart", "checkpoints", "model_0000002.ckpt")
                 let code, err = capturingStderr (fun () -> Inspect.evaluate (Array.ofList (trackQuickstart :: "--checkpoint" :: checkpoint :: overrides)))
