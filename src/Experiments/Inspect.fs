@@ -56,7 +56,7 @@ let trace (argv: string[]) : int =
                     Run.applyRuntime cfg |> ignore
                     Seeding.Apply(int64 cfg.Seed)
                     use model = Run.buildModel cfg
-                    printfn "%s (random initial weights: scores stay near the prior)" (Run.describeModel cfg model)
+                    printfn "%s (random initial weights: scores stay near the prior)" (ModelDescription.describeModel cfg model)
                     match cfg.Task with
                     | Detection ->
                         let _, valSet = Run.loadData cfg
@@ -105,10 +105,7 @@ let evaluate (argv: string[]) : int =
                     use model = Run.buildModel cfg
                     // Any whole-detector file: our .ckpt, an official model_final.pth, .safetensors, .pth (strict unless
                     // model.weights_strict=false).
-                    let loaded =
-                        DetectorWeights.Load(model, checkpoint, cfg.Model.WeightsStrict,
-                                             "Fix the file or the model settings (the config must describe the network the weights are for), or pass model.weights_strict=false to evaluate what loads.")
-                    for w in loaded.Report.Warnings do eprintfn "warning: --checkpoint: %s" w
+                    let loaded = ModelWeights.loadCheckpoint cfg model checkpoint "evaluate what loads"
                     let iteration = if loaded.Iteration.HasValue then loaded.Iteration.Value else 0L
                     let name =
                         if loaded.Iteration.HasValue then sprintf "checkpoint_%07d" iteration

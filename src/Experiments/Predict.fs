@@ -113,10 +113,7 @@ let execute (resolved: ResolvedConfig) (args: ScriptArgs.PredictArgs) : int =
     // would be overwritten, and need not exist where the model is deployed).
     let build = { cfg with Model = { cfg.Model with Weights = None; Backbone = { cfg.Model.Backbone with Weights = None } } }
     use model = Run.buildModel build
-    let loaded =
-        DetectorWeights.Load(model, args.Checkpoint, cfg.Model.WeightsStrict,
-                             "Fix the file or the model settings (the config must describe the network the weights are for), or pass model.weights_strict=false to predict with what loads.")
-    for w in loaded.Report.Warnings do eprintfn "warning: --checkpoint: %s" w
+    let loaded = ModelWeights.loadCheckpoint cfg model args.Checkpoint "predict with what loads"
     model.``to``(device) |> ignore
     let settings = inferenceOf cfg
     let what = if loaded.Iteration.HasValue then sprintf "iteration %d" loaded.Iteration.Value else sprintf "%A file" loaded.Format

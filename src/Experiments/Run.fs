@@ -104,59 +104,6 @@ let private coreNorm (n: NormKind) =
     | GN -> Norm.GN
     | NoNorm -> Norm.None
 
-/// The advice line of a strict load that failed, naming the config key that relaxes it.
-let private strictHint (key: string) =
-    sprintf "Fix the file or the model settings, or set %s_strict: false to load what matches and warn about the rest." key
-
-/// What a weight load reports: the differences a non-strict load accepted (one warning line each), then one line of
-/// what loaded, ignored and kept.
-let private printLoad (key: string) (path: string) (what: string) (report: WeightLoadReport) =
-    for w in report.Warnings do eprintfn "warning: %s: %s" key w
-    eprintfn "%s: %s from %s (%s)" key report.Summary path what
-
-/// The checks of ImageNet weights of a known convention (torchvision, MSRA) against the config. The bottleneck stride
-/// must sit where the weights had it: the keys and shapes do not show it, so the weights would load into a different
-/// network — refused (exit 2). Input format and pixel statistics that clearly differ from the weights' make a warning:
-/// the network then sees inputs the weights were not trained on. Returns the warning, if any.
-let private conventionWarning (cfg: ExperimentConfig) (path: string) (convention: PretrainedConvention) : string option =
-    let b = cfg.Model.Backbone
-    let where (inOneByOne: bool) = if inOneByOne then "first 1x1" else "3x3"
-    if b.Depth >= 50 && b.StrideIn1x1 <> convention.StrideInOneByOne then
-        raise (
-            ArgumentException(
-                sprintf "model.backbone.stride_in_1x1 = %b, but %s holds %s weights, whose bottleneck blocks have their stride in the %s conv: they would load, into a different network. Set model.backbone.stride_in_1x1: %b."
-                    b.StrideIn1x1 path convention.Name (where convention.StrideInOneByOne) convention.StrideInOneByOne))
-    let i = cfg.Input
-    let format = match i.Format with Rgb -> ChannelOrder.Rgb | Bgr -> ChannelOrder.Bgr
-    let differences = convention.InputDifferences(format, List.toArray i.PixelMean, List.toArray i.PixelStd)
-    if differences.Count = 0 then None
-    else
-        let numbers (xs: float seq) = "[" + String.Join(", ", xs |> Seq.map (fun x -> (Math.Round(x, 3)).ToString(Globalization.CultureInfo.InvariantCulture))) + "]"
-        let order = if convention.Format = ChannelOrder.Rgb then "RGB" else "BGR"
-        Some(
-            sprintf "model.backbone.weights: %s holds %s weights, trained on %s input normalised with pixel_mean %s and pixel_std %s (0-255 scale); the config has %s. They load, but the network sees inputs they were not trained on: set input.format: %s, input.pixel_mean: %s, input.pixel_std: %s (README \"Weights\")."
-                path convention.Name order (numbers convention.PixelMean) (numbers convention.PixelStd) (String.Join("; ", differences))
-                order (numbers convention.PixelMean) (numbers convention.PixelStd))
-
-/// Initialises the backbone from `model.backbone.weights` (Research.Core BackboneWeights: torchvision, Caffe2 / MSRA and
-/// cvpods names; a bare ResNet, ResNet + FPN or a whole detector's backbone.*), strict unless
-/// `model.backbone.weights_strict: false`, then checks the weights' convention against the config.
-let private loadBackboneWeights (cfg: ExperimentConfig) (backbone: TorchSharp.torch.nn.Module) (path: string) =
-    let key = "model.backbone.weights"
-    let loaded = BackboneWeights.Load(backbone, path, cfg.Model.Backbone.WeightsStrict, strictHint key)
-    printLoad key path (sprintf "%s into the %s" loaded.NamingDescription loaded.Target) loaded.Report
-    match loaded.Convention with
-    | null -> ()
-    | convention -> conventionWarning cfg path convention |> Option.iter (eprintfn "warning: %s")
-
-/// Loads `model.weights` into the whole detector (Research.Core.Training.DetectorWeights: official model_final.pth,
-/// our .ckpt, .safetensors, .pth), strict unless `model.weights_strict: false`.
-let private loadModelWeights (cfg: ExperimentConfig) (model: DenseDetector) (path: string) =
-    let key = "model.weights"
-    let loaded = DetectorWeights.Load(model, path, cfg.Model.WeightsStrict, strictHint key)
-    let iteration = if loaded.Iteration.HasValue then sprintf ", iteration %d" loaded.Iteration.Value else ""
-    printLoad key path (sprintf "%A file%s" loaded.Format iteration) loaded.Report
-
 /// Builds the detector of a config (the one place config maps to modules): backbone, head, assignment, losses,
 /// post-processing and input normalisation. Detection batches carry raw pixels, so the detector normalises with
 /// `input.pixel_mean/std`; tracking crops are cut from frames normalised before cropping (FrameNormalization), so
@@ -171,7 +118,7 @@ let buildModel (cfg: ExperimentConfig) : DenseDetector =
             widthPerGroup = b.WidthPerGroup, numGroups = b.NumGroups,
             outChannels = m.Fpn.OutChannels, fpnNorm = coreNorm m.Fpn.Norm,
             topLevels = m.Fpn.TopLevel - 5)
-    try b.Weights |> Option.iter (loadBackboneWeights cfg backbone)
+    try b.Weights |> Option.iter (ModelWeights.loadBackbone cfg backbone)
     with _ ->
         backbone.Dispose()
         reraise ()
@@ -218,7 +165,7 @@ let buildModel (cfg: ExperimentConfig) : DenseDetector =
                 ignoreRegions = (cfg.Input.IgnoreRegions = Ignore))
             :> DenseDetector
     try
-        m.Weights |> Option.iter (loadModelWeights cfg model)
+        m.Weights |> Option.iter (ModelWeights.loadModel cfg model)
         model
     with _ ->
         model.Dispose()
@@ -251,27 +198,6 @@ let private schedule (s: SolverSettings) =
          | Cosine -> LrScheduleKind.Cosine),
         (s.Steps |> List.map int64 |> Array.ofList),
         s.Gamma, int64 s.WarmupIters, s.WarmupFactor)
-
-/// What model was built: "NAME: DeFCN R-50, K classes, P M parameters (T M trainable)".
-let describeModel (cfg: ExperimentConfig) (model: DenseDetector) =
-    let parameters = model.parameters() |> Seq.sumBy (fun p -> p.numel())
-    let trainable = model.parameters() |> Seq.filter (fun p -> p.requires_grad) |> Seq.sumBy (fun p -> p.numel())
-    let kind =
-        match cfg.Model.Assignment with
-        | Fcos -> (if cfg.Model.Head.Centerness = Some false then "FCOS w/o centerness" else "FCOS")
-        | Atss -> (if cfg.Model.Head.Centerness = Some false then "ATSS w/o centerness" else "ATSS")
-        | Poto -> "DeFCN"
-        | PotoArgmax -> "DeFCN (POTO argmax)"
-        | ForegroundLoss -> "DeFCN (foreground-loss rule)"
-        | Center -> "DeFCN (center rule)"
-        | Anchor -> "DeFCN (anchor rule)"
-    sprintf "%s: %s R-%d, %d class%s, %.2f M parameters (%.2f M trainable)"
-        cfg.Name kind cfg.Model.Backbone.Depth cfg.Model.NumClasses (if cfg.Model.NumClasses = 1 then "" else "es") (float parameters / 1e6) (float trainable / 1e6)
-
-/// A summary line of what was built (for --dry-run and the log).
-let describe (cfg: ExperimentConfig) (model: DenseDetector) (train: CocoDataset) (valSet: CocoDataset) =
-    sprintf "%s; train %d images (%d with targets), val %d images"
-        (describeModel cfg model) train.Images.Count train.TrainingImages.Count valSet.Images.Count
 
 /// Sets `threads` and returns the torch device of `device: auto | cpu | cuda`.
 let applyRuntime (cfg: ExperimentConfig) =
@@ -319,7 +245,7 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
             match cfg.Task with
             | Detection ->
                 let train, valSet = loadData cfg
-                eprintfn "%s" (describe cfg model train valSet)
+                eprintfn "%s" (ModelDescription.describe cfg model train valSet)
                 crowdSummary cfg train valSet |> Option.iter (eprintfn "%s")
                 let input = inputOptions cfg
                 let data = new TrainBatchSource(train, input, cfg.Solver.BatchSize, dataSeed) :> IBatchSource
@@ -334,7 +260,7 @@ let execute (resolved: ResolvedConfig) (tracker: MlflowTracker) (parentRunId: st
                 data, evaluate
             | Tracking ->
                 let train, valSet = TrackingMode.loadSequences cfg
-                eprintfn "%s" (describeModel cfg model + sprintf "; tracking: train %s, val %s" (TrackingMode.describeSet train) (TrackingMode.describeSet valSet))
+                eprintfn "%s" (ModelDescription.describeModel cfg model + sprintf "; tracking: train %s, val %s" (TrackingMode.describeSet train) (TrackingMode.describeSet valSet))
                 if cfg.Data.Val = SyntheticSequences then
                     let folder = Path.GetDirectoryName(Path.GetFullPath valSet[0].Directory)
                     eprintfn "val sequences: %s (after training: dotnet fsi scripts/track.fsx %s %s)" folder resolved.Path folder
@@ -448,11 +374,11 @@ let main (argv: string[]) : int =
                 match cfg.Task with
                 | Detection ->
                     let train, valSet = loadData cfg
-                    printfn "%s" (describe cfg model train valSet)
+                    printfn "%s" (ModelDescription.describe cfg model train valSet)
                     crowdSummary cfg train valSet |> Option.iter (printfn "%s")
                 | Tracking ->
                     let train, valSet = TrackingMode.loadSequences cfg
-                    printfn "%s; tracking: train %s, val %s" (describeModel cfg model) (TrackingMode.describeSet train) (TrackingMode.describeSet valSet)
+                    printfn "%s; tracking: train %s, val %s" (ModelDescription.describeModel cfg model) (TrackingMode.describeSet train) (TrackingMode.describeSet valSet)
                 printfn "dry run: config, data and model are valid; nothing was trained or tracked."
                 0)
         | Ok resolved ->

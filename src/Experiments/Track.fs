@@ -41,10 +41,7 @@ let execute (resolved: ResolvedConfig) (args: ScriptArgs.TrackArgs) : int =
         | None -> Path.Combine(Run.outputFolder cfg None, "track", TrackingEvaluator.SafeName setName)
     use model = Run.buildModel cfg
     // Any whole-detector file: our .ckpt, .safetensors, .pth (strict unless model.weights_strict=false).
-    let loaded =
-        DetectorWeights.Load(model, checkpoint, cfg.Model.WeightsStrict,
-                             "Fix the file or the model settings (the config must describe the network the weights are for), or pass model.weights_strict=false to track with what loads.")
-    for w in loaded.Report.Warnings do eprintfn "warning: --checkpoint: %s" w
+    let loaded = ModelWeights.loadCheckpoint cfg model checkpoint "track with what loads"
     let iteration = if loaded.Iteration.HasValue then loaded.Iteration.Value else 0L
     model.``to``(device) |> ignore
     let evaluator = TrackingMode.evaluator cfg sequences
