@@ -56,19 +56,6 @@ public sealed class StopSignals : IDisposable
     /// <summary>True for the exit codes <see cref="ExitCode"/> gives (a run stopped by a signal).</summary>
     public static bool IsStopExitCode(int code) => code == 130 || code == 143 || code == 128 + SigUsr1Number;
 
-    /// <summary>Simulates the arrival of a signal (tests, and callers that stop on other events).</summary>
-    public void Request(string name, int number)
-    {
-        lock (_gate)
-        {
-            if (_received is not null) return;
-            _received = name;
-            _number = number;
-            _firstTicks = Environment.TickCount64;
-        }
-        _cts.Cancel();
-    }
-
     private void OnSignal(PosixSignalContext context, string name, int number)
     {
         bool first, duplicate;
